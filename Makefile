@@ -1,0 +1,42 @@
+# One-command workflows on a fresh clone (Linux x86_64, Python 3.11). Every target sets up .venv first.
+#   make demo   condense the embedded digits dataset and print what was selected
+#   make test   run every notebook's tests and tests/ under pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup demo test export clean-nbs readme bench outputs
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m score_nb.selector
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+export: $(STAMP)
+	$(VENV)/bin/nbdev-export
+
+clean-nbs: $(STAMP)
+	$(VENV)/bin/nbdev-clean
+
+readme: $(STAMP)
+	$(PY) .ci/readme.py nbs/index.ipynb README.md
+
+bench: $(STAMP)
+	$(PY) bench/selector.py --out results/selector.json
+
+outputs: $(STAMP)
+	$(PY) .ci/save_outputs.py && $(VENV)/bin/nbdev-clean && $(PY) .ci/readme.py nbs/index.ipynb README.md
