@@ -1,6 +1,6 @@
 # One-command workflows on a fresh clone (Linux x86_64, Python 3.11). Every target sets up .venv first.
 #   make demo   condense the embedded digits dataset and print what was selected
-#   make test   run every notebook's tests and tests/ under pytest
+#   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist if absent)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -23,7 +23,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m score_nb.selector
 
-test: $(STAMP)
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(FASHION_MNIST):
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist
+
+test: $(STAMP) $(FASHION_MNIST)
 	$(PY) -m pytest -q tests
 
 export: $(STAMP)
