@@ -9,7 +9,7 @@ __all__ = ['SELECTORS', 'default_device', 'Problem', 'check_problem', 'pick_per_
            'RateState', 'Selection', 'score_trace', 'score_select', 'dpp_greedy_map', 'random_select', 'rded_select',
            'herding_select', 'kcenter_select', 'select', 'digits_demo']
 
-# %% ../nbs/01_selector.ipynb #42177c0c
+# %% ../nbs/01_selector.ipynb #e79960ad
 import inspect, math, time
 from dataclasses import dataclass
 import torch
@@ -17,13 +17,13 @@ from torch import Tensor
 from torch.nn import functional as F
 from .coding_rate import _as_matrix, _check_eps, coding_rate, objective, rate_scale
 
-# %% ../nbs/01_selector.ipynb #45ca41b1
+# %% ../nbs/01_selector.ipynb #ad1674ea
 def default_device(device=None) -> torch.device:
     "`device` if given, else CUDA when available, else CPU."
     if device is not None: return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-# %% ../nbs/01_selector.ipynb #464da396
+# %% ../nbs/01_selector.ipynb #8b39f974
 @dataclass
 class Problem:
     "A validated selection problem: ℓ2-normalised features, class ids, and per-class counts, on one device."
@@ -90,7 +90,7 @@ def _check_weights(alpha, beta, U):
     if alpha > 0 and U is None:
         raise ValueError("`alpha` > 0 weighs R_D, which needs the confusion vectors `U` (see `coding_rate.confusion`); pass U= or set alpha=0.")
 
-# %% ../nbs/01_selector.ipynb #c60e3f1b
+# %% ../nbs/01_selector.ipynb #29324fcb
 def pick_per_class(score:Tensor, # (N,) higher is better; -inf marks unavailable candidates
                    y:Tensor, # (N,) class ids
                    C:int, # number of classes
@@ -104,7 +104,7 @@ def pick_per_class(score:Tensor, # (N,) higher is better; -inf marks unavailable
     idx = torch.where(near, torch.arange(N, device=score.device), N)
     return torch.full((C,), N, dtype=torch.long, device=score.device).scatter_reduce(0, y, idx, "amin")
 
-# %% ../nbs/01_selector.ipynb #ed2e0c2c
+# %% ../nbs/01_selector.ipynb #ed6f864b
 def _stack_sets(X:Tensor, S:Tensor, cand:Tensor) -> Tensor:
     "(b, |S|+1, d): the rows of S followed by one candidate, for each candidate in `cand`."
     XS = X[S].unsqueeze(0).expand(len(cand), len(S), X.shape[1])
@@ -141,7 +141,7 @@ def naive_select(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:
         rounds.append(picks); S = torch.cat([S, picks])
     return _as_picks(rounds, ipc).cpu()
 
-# %% ../nbs/01_selector.ipynb #f2d4d710
+# %% ../nbs/01_selector.ipynb #cbcfeacc
 class RateState:
     "Quadratic forms q_i = x_iᵀ(I + λ X_SᵀX_S)⁻¹ x_i of every row of X, kept current as rows join S."
     def __init__(self, X:Tensor, # (N, d) candidate rows
@@ -194,7 +194,7 @@ class RateState:
 
 def _sym(M:Tensor) -> Tensor: return 0.5 * (M + M.T)
 
-# %% ../nbs/01_selector.ipynb #9a1c00ec
+# %% ../nbs/01_selector.ipynb #ecda3617
 @dataclass
 class Selection:
     "What a greedy selection picked and why: per pick (class-major, pick order) its round and the terms of its gain."
@@ -252,7 +252,7 @@ def score_select(Z, # (N, d) candidate features (ℓ2-normalised inside)
     "SCORE: greedy maximisation of F(S) = R_I − α·R_D − β·ΣR_C in synchronous rounds, by rank-C determinant-lemma updates."
     return score_trace(Z, y, ipc, U=U, alpha=alpha, beta=beta, eps=eps, rc=rc, device=device, **kwargs).indices
 
-# %% ../nbs/01_selector.ipynb #9a73ab5e
+# %% ../nbs/01_selector.ipynb #5904fd66
 def dpp_greedy_map(L:Tensor, # (N, N) positive semi-definite kernel
                    k:int, # number of items to select
                    eps:float=1e-10, # stop when the best residual d_i² falls below this
@@ -274,7 +274,7 @@ def dpp_greedy_map(L:Tensor, # (N, N) positive semi-definite kernel
         picks.append(nxt)
     return torch.tensor(picks)
 
-# %% ../nbs/01_selector.ipynb #2e4178ba
+# %% ../nbs/01_selector.ipynb #51866a5a
 def _first_per_class(order:Tensor, p:Problem) -> Tensor:
     "The first `ipc` candidates of each class in the global `order`, class by class."
     yo = p.y[order]
@@ -325,7 +325,7 @@ def kcenter_select(Z, y, ipc:int, *, device=None) -> Tensor:
         score = nearest
     return _as_picks(rounds, ipc).cpu()
 
-# %% ../nbs/01_selector.ipynb #be561e48
+# %% ../nbs/01_selector.ipynb #3f8cb150
 SELECTORS = {"score": score_select, "random": random_select, "rded": rded_select,
              "herding": herding_select, "kcenter": kcenter_select}
 
@@ -341,7 +341,7 @@ def select(method:str, # a key of SELECTORS
         kwargs = {k: v for k, v in kwargs.items() if k in takes}
     return fn(Z, y, ipc, **kwargs)
 
-# %% ../nbs/01_selector.ipynb #d6da79d1
+# %% ../nbs/01_selector.ipynb #6da3915e
 def digits_demo(ipc:int=5, # images per class
                 alpha:float=5.0, beta:float=0.0, eps:float=0.5, # SCORE's weights and distortion
                 seeds:int=3, # random baseline seeds
