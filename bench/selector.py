@@ -4,6 +4,8 @@ Prints one JSON document (and writes it with --out). Every ratio is measured sid
 
   python bench/selector.py --out results/selector.json            # full run (~10-20 min on 2 cores)
   python bench/selector.py --quick                                 # a smoke run in well under a minute
+  python bench/selector.py --grid 1000:512:50 --sections naive --naive-budget 3600 --out results/selector_target.json
+                                                                   # one configuration, naive run in full
 
 naive_select is the literal definition (explicit log-determinants for every candidate, every round). Where a full naive
 run would exceed --naive-budget seconds, its time is *estimated*: every round's naive gains are computed for a random
@@ -53,26 +55,25 @@ def naive_estimate(Z, y, ipc, kw, picks, sample=48, seed=0):
     assert worst < 1e-8, f"naive and determinant-lemma gains disagree by {worst}"
     return total, worst
 
-def naive_vs_score(sizes, dims, ipcs, budget, C=10):
+def naive_vs_score(configs, budget, C=10):
+    "(n candidates per class, feature dimension d, ipc) per configuration; C classes, α = 5, β = 0.1."
     rows = []
-    for n in sizes:
-        for d in dims:
-            for ipc in ipcs:
-                Z, y, U, rc = problem(C, n, d)
-                kw = dict(U=U, alpha=5.0, beta=0.1, eps=0.5, rc=rc)
-                fast_s, picks = best_of(lambda: score_select(Z, y, ipc, device="cpu", **kw))
-                est, worst = naive_estimate(Z, y, ipc, kw, picks)
-                row = dict(C=C, n_per_class=n, d=d, ipc=ipc, score_seconds=fast_s, naive_seconds_estimated=est,
-                           sampled_gain_max_rel_error=worst)
-                if est <= budget:
-                    t = time.perf_counter(); ref = naive_select(Z, y, ipc, device="cpu", **kw)
-                    row["naive_seconds"] = time.perf_counter() - t
-                    assert ref.tolist() == picks.tolist(), f"picks differ at n={n} d={d} ipc={ipc}"
-                    row["same_picks"] = True
-                naive = row.get("naive_seconds", est)
-                row.update(naive_measured="naive_seconds" in row, speedup=naive / fast_s)
-                print(json.dumps(row), file=sys.stderr, flush=True)
-                rows.append(row)
+    for n, d, ipc in configs:
+        Z, y, U, rc = problem(C, n, d)
+        kw = dict(U=U, alpha=5.0, beta=0.1, eps=0.5, rc=rc)
+        fast_s, picks = best_of(lambda: score_select(Z, y, ipc, device="cpu", **kw))
+        est, worst = naive_estimate(Z, y, ipc, kw, picks)
+        row = dict(C=C, n_per_class=n, d=d, ipc=ipc, score_seconds=fast_s, naive_seconds_estimated=est,
+                   sampled_gain_max_rel_error=worst)
+        if est <= budget:
+            t = time.perf_counter(); ref = naive_select(Z, y, ipc, device="cpu", **kw)
+            row["naive_seconds"] = time.perf_counter() - t
+            assert ref.tolist() == picks.tolist(), f"picks differ at n={n} d={d} ipc={ipc}"
+            row["same_picks"] = True
+        naive = row.get("naive_seconds", est)
+        row.update(naive_measured="naive_seconds" in row, speedup=naive / fast_s)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+        rows.append(row)
     return rows
 
 def _peak_rss_child(kind, n, d, k):
@@ -143,21 +144,25 @@ if __name__ == "__main__":
     ap.add_argument("--out", help="write the JSON here (atomically)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: checks the script, not the claims")
     ap.add_argument("--naive-budget", type=float, default=60.0, help="run naive in full when estimated under this (s)")
+    ap.add_argument("--grid", help="naive-vs-score configurations as n_per_class:d:ipc, comma-separated (default: the full grid)")
+    ap.add_argument("--sections", default="naive,dpp,scale", help="which parts to run (comma-separated: naive, dpp, scale)")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     torch.set_num_threads(os.cpu_count() or 1)
     if args.quick:
-        grid = dict(sizes=[50, 100], dims=[16], ipcs=[5]); dpp = dict(sizes=[300], dims=[16], ks=[10]); scale = (50, 20, 64, 3)
+        grid = [(50, 16, 5), (100, 16, 5)]; dpp = dict(sizes=[300], dims=[16], ks=[10]); scale = (50, 20, 64, 3)
     else:
-        grid = dict(sizes=[250, 1000, 4000], dims=[64, 512], ipcs=[10, 50])
+        grid = [(n, d, ipc) for n in (250, 1000, 4000) for d in (64, 512) for ipc in (10, 50)]
         dpp = dict(sizes=[1000, 4000, 10000], dims=[64, 512], ks=[10, 50]); scale = (1000, 300, 512, 10)
+    if args.grid: grid = [tuple(int(v) for v in g.split(":")) for g in args.grid.split(",")]
     t0 = time.perf_counter()
     res = dict(
         machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch=torch.__version__, threads=torch.get_num_threads(),
                      device="cpu", dtype="float64"),
         settings=dict(objective="F = R_I - 5 R_D - 0.1 sum R_C, eps = 0.5", naive_budget_s=args.naive_budget, quick=args.quick),
-        naive_vs_score=naive_vs_score(**grid, budget=args.naive_budget),
-        dpp_vs_score=dpp_comparison(**dpp),
-        scale=scale_row(*scale, alphas=[0.0, 5.0]),
+        naive_vs_score=naive_vs_score(grid, args.naive_budget) if "naive" in sections else [],
+        dpp_vs_score=dpp_comparison(**dpp) if "dpp" in sections else [],
+        scale=scale_row(*scale, alphas=[0.0, 5.0]) if "scale" in sections else [],
     )
     res["total_seconds"] = time.perf_counter() - t0
     text = json.dumps(res, indent=1)
