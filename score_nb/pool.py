@@ -8,7 +8,7 @@ Docs: https://score-nb.github.io/score-nb/pool.html.md"""
 __all__ = ['POOL_TENSORS', 'class_generator', 'random_boxes', 'cut', 'pad_to', 'augmented_views', 'patch_label_rate', 'Pool',
            'model_fingerprint', 'build_pool']
 
-# %% ../nbs/04_pool.ipynb #d64a1c60
+# %% ../nbs/04_pool.ipynb #cc9b3465
 import hashlib, inspect, json, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from .selector import SELECTORS, default_device, select
 from .data import ImageDataset
 from .models import Teacher, _atomic_write, forward_batches
 
-# %% ../nbs/04_pool.ipynb #4ba53def
+# %% ../nbs/04_pool.ipynb #07a8e833
 def class_generator(seed:int, c:int) -> torch.Generator:
     "A generator seeded by (seed, class) — independent of every other class."
     return torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(f"score-nb:{seed}:{c}".encode()).digest()[:7], "little"))
@@ -57,7 +57,7 @@ def pad_to(patches:Tensor, size:int) -> Tensor:
     a = (size - s) // 2
     return F.pad(patches, (a, size - s - a, a, size - s - a))
 
-# %% ../nbs/04_pool.ipynb #f75ebf01
+# %% ../nbs/04_pool.ipynb #1c19b73b
 def augmented_views(patches:Tensor, n_aug:int, g:torch.Generator, aug_scale=(0.5, 1.0), flip:bool=True) -> Tensor:
     "(N·n_aug, C, s, s) uint8 views: a random resized crop (area fraction `aug_scale`) and, with p = ½, a horizontal flip."
     N, _, s, _ = patches.shape
@@ -75,7 +75,7 @@ def patch_label_rate(teacher:Teacher, patches:Tensor, size:int, g:torch.Generato
     probs = (forward_batches(teacher.model, views, device=device, batch_size=batch_size) / temperature).softmax(1)
     return label_rate(probs.double().reshape(len(patches), n_aug, -1), eps)
 
-# %% ../nbs/04_pool.ipynb #f3e8cbed
+# %% ../nbs/04_pool.ipynb #467673f3
 POOL_TENSORS = ("y", "source", "box", "crop", "ce", "features", "confusion", "rc")
 
 @dataclass
@@ -124,7 +124,7 @@ class Pool:
         meta = json.loads((folder / "pool.json").read_text())
         return cls(**load_file(str(folder / "pool.safetensors")), classes=meta["classes"], config=meta["config"])
 
-# %% ../nbs/04_pool.ipynb #fbd32fcc
+# %% ../nbs/04_pool.ipynb #065c4581
 def model_fingerprint(model:torch.nn.Module) -> str:
     "SHA-256 of a model's parameters and buffers (names, shapes, values)."
     h = hashlib.sha256()
