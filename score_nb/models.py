@@ -10,8 +10,8 @@ __all__ = ['TEACHER_RECIPES', 'ConvNet', 'convnet', 'ImageClassifier', 'convnet_
            'load_teacher', 'accuracy', 'train_teacher', 'default_teacher', 'load_state_dict_checkpoint', 'timm_teacher',
            'check_teacher']
 
-# %% ../nbs/03_models.ipynb #35851dc3
-import hashlib, json, math, os, time
+# %% ../nbs/03_models.ipynb #415d0f0b
+import hashlib, json, math, os, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch, timm
@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .data import ImageDataset
 from .selector import default_device
 
-# %% ../nbs/03_models.ipynb #e6a27271
+# %% ../nbs/03_models.ipynb #8cc5684f
 def _norm_layer(norm:str, width:int) -> nn.Module:
     if norm == "instance": return nn.GroupNorm(width, width, affine=True)
     if norm == "batch": return nn.BatchNorm2d(width)
@@ -56,14 +56,17 @@ class ConvNet(nn.Module):
         self.num_classes = num_classes
         self.head = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
-@register_model
 def convnet(pretrained:bool=False, **kwargs) -> ConvNet:
     "timm entry point for `ConvNet` (no pretrained weights exist: train one with `train_teacher`)."
     for k in ("pretrained_cfg", "pretrained_cfg_overlay", "cache_dir"): kwargs.pop(k, None)
     if pretrained: raise ValueError("there are no pretrained ConvNet weights; train one with `train_teacher` or load a checkpoint.")
     return ConvNet(**kwargs)
 
-# %% ../nbs/03_models.ipynb #0ed50119
+with warnings.catch_warnings():   # re-registering (a notebook re-run, or notebook and package in one process) is expected
+    warnings.filterwarnings("ignore", message="Overwriting convnet")
+    register_model(convnet)
+
+# %% ../nbs/03_models.ipynb #040e20a4
 class ImageClassifier(nn.Module):
     "A timm network behind per-channel input normalisation: float images in [0, 1] in, logits out."
     def __init__(self, net:nn.Module, mean, std):
@@ -97,7 +100,7 @@ def create_classifier(arch:str, # any timm model name, or "convnet"
     mean, std = (list(v) * in_chans if len(v) == 1 else list(v) for v in (tuple(mean), tuple(std)))
     return ImageClassifier(net, mean, std)
 
-# %% ../nbs/03_models.ipynb #571fdf34
+# %% ../nbs/03_models.ipynb #8da6ced7
 @torch.no_grad()
 def forward_batches(model:nn.Module, images:Tensor, # (N, C, H, W) uint8 or float in [0, 1]
                     fn=None, # fn(model, x) → tensor or tuple of tensors; default: model(x)
@@ -131,7 +134,7 @@ def features_and_logits(model:ImageClassifier, images:Tensor, **kwargs) -> tuple
     "(features, logits) from one batched pass."
     return forward_batches(model, images, lambda m, x: m.forward_with_features(x), **kwargs)
 
-# %% ../nbs/03_models.ipynb #3f9023a4
+# %% ../nbs/03_models.ipynb #6ca9e1f9
 def augment_batch(x:Tensor, # (B, C, H, W) float
                   g:torch.Generator, # seeded generator (on x's device)
                   shift:float=0.125, # largest shift, as a fraction of the side
@@ -149,7 +152,7 @@ def augment_batch(x:Tensor, # (B, C, H, W) float
     out = x[torch.arange(B, device=x.device)[:, None, None], :, rows.clamp(0, H - 1)[:, :, None], cols.clamp(0, W - 1)[:, None, :]]
     return out.permute(0, 3, 1, 2) * valid
 
-# %% ../nbs/03_models.ipynb #bea99e4d
+# %% ../nbs/03_models.ipynb #0239f3fe
 def cache_dir() -> Path:
     "Where trained teachers are cached: $SCORE_NB_CACHE, else ~/.cache/score-nb."
     return Path(os.environ.get("SCORE_NB_CACHE", Path.home() / ".cache" / "score-nb"))
@@ -197,7 +200,7 @@ def load_teacher(path, device=None) -> Teacher:
     return Teacher(model.to(default_device(device)).eval(), meta["arch"], meta["classes"], cfg, meta.get("test_accuracy"),
                    meta.get("seconds"), path, cached=True)
 
-# %% ../nbs/03_models.ipynb #bb4745e7
+# %% ../nbs/03_models.ipynb #feffdaa0
 @torch.no_grad()
 def accuracy(model:nn.Module, images:Tensor, labels:Tensor, **kwargs) -> float:
     "Top-1 accuracy of `model` on uint8 `images`."
@@ -257,7 +260,7 @@ def train_teacher(ds:ImageDataset, # the data; the whole training split is used
     if cache: save_teacher(t, path)
     return t
 
-# %% ../nbs/03_models.ipynb #c6239225
+# %% ../nbs/03_models.ipynb #cc9cfb6e
 TEACHER_RECIPES = {
     "digits": dict(arch="convnet", epochs=10, batch_size=32, lr=1e-2, norm="instance"),
     "fashion_mnist": dict(arch="convnet", epochs=3, batch_size=64, lr=1e-3, flip=True, norm="instance"),
@@ -271,7 +274,7 @@ def default_teacher(ds:ImageDataset, **overrides) -> Teacher:
                          "with explicit settings.")
     return train_teacher(ds, **{**TEACHER_RECIPES.get(base, {}), **overrides})
 
-# %% ../nbs/03_models.ipynb #15d33810
+# %% ../nbs/03_models.ipynb #00978b57
 def load_state_dict_checkpoint(path, arch:str, classes:list, in_chans:int, img_size:int, mean, std, device=None,
                                **model_kwargs) -> Teacher:
     "A teacher from a plain state-dict file (.pt/.pth, loaded with weights_only=True) of a timm `arch`."
@@ -296,7 +299,7 @@ def timm_teacher(name:str, classes:list, in_chans:int=3, img_size:int=224, devic
     conf = dict(in_chans=in_chans, img_size=img_size, mean=list(cfg.get("mean")), std=list(cfg.get("std")), model_kwargs={})
     return Teacher(model.to(default_device(device)).eval(), name, list(classes), conf)
 
-# %% ../nbs/03_models.ipynb #15cc55b5
+# %% ../nbs/03_models.ipynb #34263467
 def check_teacher(teacher, # a Teacher or an ImageClassifier
                   ds:ImageDataset, per_class:int=100, # images per class to check
                   min_accuracy:float=0.5, # a class below this whose images go mostly to one other class fails
