@@ -8,7 +8,7 @@ Docs: https://score-nb.github.io/score-nb/labels.html.md"""
 __all__ = ['RECORD_FIELDS', 'epoch_generator', 'draw_records', 'render_views', 'mix_weight', 'SoftLabels', 'relabel', 'storage',
            'storage_table']
 
-# %% ../nbs/06_labels.ipynb #b4ab6037
+# %% ../nbs/06_labels.ipynb #834f94d1
 import hashlib, json, math, os, time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,20 +18,12 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .selector import default_device
 from .models import Teacher, _atomic_write, forward_batches
-from .pool import model_fingerprint
+from .pool import model_fingerprint, random_boxes
 from .condense import CondensedSet
 
-# %% ../nbs/06_labels.ipynb #0d69127b
+# %% ../nbs/06_labels.ipynb #9055f67b
 RECORD_FIELDS = ("top", "left", "height", "width", "flip", "partner", "p_top", "p_left", "p_height", "p_width", "p_flip",
                  "cut_top", "cut_left", "cut_height", "cut_width")
-
-def _crop_boxes(n:int, H:int, W:int, g:torch.Generator, scale) -> Tensor:
-    "RandomResizedCrop boxes (square, area fraction in `scale`), (n, 4) top, left, h, w."
-    area = (scale[0] + (scale[1] - scale[0]) * torch.rand(n, generator=g)) * H * W
-    side = area.sqrt().round().clamp(1, min(H, W)).long()
-    top = (torch.rand(n, generator=g) * (H - side + 1)).floor().long()
-    left = (torch.rand(n, generator=g) * (W - side + 1)).floor().long()
-    return torch.stack([top, left, side, side], 1)
 
 def epoch_generator(seed:int, epoch:int) -> torch.Generator:
     "The generator of one epoch's records: seeded by (seed, epoch) only."
@@ -41,7 +33,7 @@ def draw_records(n:int, H:int, W:int, g:torch.Generator, crop_scale=(0.08, 1.0),
                  cutmix:float=1.0, # probability that a view is CutMixed with a partner
                 ) -> Tensor: # (n, 15) int16
     "One epoch of view records for n images: crop, flip, CutMix partner (with its own crop and flip) and box."
-    box, p_box = _crop_boxes(n, H, W, g, crop_scale), _crop_boxes(n, H, W, g, crop_scale)
+    box, p_box = random_boxes(n, H, W, g, crop_scale), random_boxes(n, H, W, g, crop_scale)   # RandomResizedCrop boxes
     fl = (torch.rand(n, generator=g) < 0.5) & flip
     p_fl = (torch.rand(n, generator=g) < 0.5) & flip
     partner = torch.randint(0, n, (n,), generator=g)
@@ -56,7 +48,7 @@ def draw_records(n:int, H:int, W:int, g:torch.Generator, crop_scale=(0.08, 1.0),
     cut[~mixed] = 0
     return torch.cat([box, fl[:, None].long(), partner[:, None], p_box, p_fl[:, None].long(), cut], 1).to(torch.int16)
 
-# %% ../nbs/06_labels.ipynb #11139ffd
+# %% ../nbs/06_labels.ipynb #4b5c1994
 def _render_crops(images:Tensor, boxes:Tensor, flips:Tensor, side:int) -> Tensor:
     "Crop each image's box, resize to side×side (bilinear, roi_align), flip where asked. images float (n, ch, H, W)."
     from torchvision.ops import roi_align
@@ -93,7 +85,7 @@ def mix_weight(records:Tensor, H:int, W:int) -> Tensor:
     r = records.long()
     return 1 - (r[:, 13] * r[:, 14]).double() / (H * W)
 
-# %% ../nbs/06_labels.ipynb #cb20daae
+# %% ../nbs/06_labels.ipynb #ffda17fa
 @dataclass
 class SoftLabels:
     "Teacher logits on per-epoch views of a condensed set, with the records that replay every view."
@@ -141,7 +133,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
         logits.append(lg); records.append(rec)
     return SoftLabels(torch.stack(logits), torch.stack(records), dict(cfg, key=key, seconds=time.perf_counter() - t0))
 
-# %% ../nbs/06_labels.ipynb #be34a251
+# %% ../nbs/06_labels.ipynb #a549ca4a
 def storage(epochs:int, images:int, classes:int, ratio:float=1.0, label_bytes:int=4, record_bytes:int=2 * len(RECORD_FIELDS)) -> dict:
     "Bytes of per-epoch soft labels (fp32 logits by default) and view records, uncompressed and at a compression `ratio`."
     labels = epochs * images * classes * label_bytes
