@@ -1,5 +1,5 @@
 # One-command workflows on a fresh clone (Linux x86_64, Python 3.11). Every target sets up .venv first.
-#   make demo   condense the embedded digits dataset and print what was selected
+#   make demo   the whole job on the embedded digits dataset: condense, soft labels, compression, students
 #   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist if absent)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -c "from score_nb.selector import digits_demo; digits_demo()"
+	$(PY) -c "from score_nb.train import pipeline_demo; pipeline_demo()"
 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -186,5 +186,6 @@ d = { 'settings': { 'branch': 'main',
                                 'score_nb.train.History.final_accuracy': ('train.html#history.final_accuracy', 'score_nb/train.py'),
                                 'score_nb.train._label_source': ('train.html#_label_source', 'score_nb/train.py'),
                                 'score_nb.train.evaluate': ('train.html#evaluate', 'score_nb/train.py'),
+                                'score_nb.train.pipeline_demo': ('train.html#pipeline_demo', 'score_nb/train.py'),
                                 'score_nb.train.plot_histories': ('train.html#plot_histories', 'score_nb/train.py'),
                                 'score_nb.train.train_student': ('train.html#train_student', 'score_nb/train.py')}}}
