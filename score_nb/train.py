@@ -7,7 +7,7 @@ Docs: https://score-nb.github.io/score-nb/train.html.md"""
 # %% auto #0
 __all__ = ['History', 'plot_histories', 'evaluate', 'train_student', 'pipeline_demo']
 
-# %% ../nbs/08_train.ipynb #4456f75f
+# %% ../nbs/08_train.ipynb #15384ff9
 import math, time
 from dataclasses import dataclass, field
 import torch
@@ -21,7 +21,7 @@ from .condense import CondensedSet
 from .labels import SoftLabels, render_views, mix_weight
 from .compress import Compressed, kept_records
 
-# %% ../nbs/08_train.ipynb #6b457366
+# %% ../nbs/08_train.ipynb #a8cf4f69
 @dataclass
 class History:
     "Per-evaluation record of a student's training: epoch, train loss, test loss and accuracy, wall time."
@@ -60,7 +60,7 @@ def plot_histories(histories:list, title:str|None=None):
     fig.update_layout(height=380, template="plotly_white", title=title)
     return fig
 
-# %% ../nbs/08_train.ipynb #1f378357
+# %% ../nbs/08_train.ipynb #e62499dc
 def _label_source(labels, N:int, E:int):
     "(logits (E, N, C) float32, which epoch's record each (e, i) replays) for SoftLabels or a Compressed store."
     if isinstance(labels, SoftLabels): return labels.logits, torch.arange(E)[:, None].expand(E, N)
@@ -143,7 +143,7 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
     h.model = model.cpu().eval()
     return h
 
-# %% ../nbs/08_train.ipynb #1ea58e39
+# %% ../nbs/08_train.ipynb #e573ef89
 def pipeline_demo(ipc:int=5, methods=("score", "rded", "random"), epochs:int=100, ratio:float=20, seeds=(0, 1),
                   alpha:float=5.0, beta:float=0.1, verbose:bool=True) -> dict:
     "digits end to end: teacher, pool, condense per method, relabel, students on soft / rpca / prune labels and hard labels."
