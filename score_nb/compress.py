@@ -123,7 +123,9 @@ def _enc_topk(Y, ratio, **kw):
     pairs = int((_budget(Y.shape, ratio) - rows * 3) // (2 + ib))      # per row: fp16 fill + uint8 count, then the pairs
     if pairs < rows: raise ValueError(f"topk cannot reach {ratio}× with {C} classes: a row of {4 * C} bytes would keep less than "
                                       f"one (value, index) pair; the largest reachable ratio is {4 * C / (3 + 2 + ib):.1f}×.")
-    k = torch.full((rows,), min(pairs // rows, C)); k[: max(0, min(pairs - int(k.sum()), rows))] += (k[0] < C)   # k or k+1 per row
+    base = min(pairs // rows, C)
+    k = torch.full((rows,), base)
+    if base < C: k[: pairs - base * rows] += 1                          # k or k+1 per row: the budget exactly
     vals, idx = Y.reshape(rows, C).sort(-1, descending=True)
     keep = torch.arange(C)[None] < k[:, None]
     rest = (Y.reshape(rows, C).sum(-1) - (vals * keep).sum(-1)) / (C - k).clamp_min(1)
@@ -139,7 +141,6 @@ def _enc_prune(Y, ratio, seed:int=0, **kw):
     g = torch.Generator().manual_seed(seed)
     keys = torch.rand(N, E, generator=g).argsort(1)
     kept = torch.zeros(N, E, dtype=torch.bool)
-    kept[torch.arange(E)[None] < per[:, None].clamp(max=E)] = False
     kept.scatter_(1, keys, torch.arange(E)[None].expand(N, E) < per[:, None])
     epochs = kept.nonzero()[:, 1].to(torch.int16)
     return Compressed("prune", tuple(Y.shape), {"logits": Y[kept], "epochs": epochs, "per_image": per.to(torch.int16)},

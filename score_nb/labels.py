@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .selector import default_device
 from .models import Teacher, _atomic_write, forward_batches
-from .pool import model_fingerprint, random_boxes
+from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
 # %% ../nbs/06_labels.ipynb #9055f67b
@@ -27,7 +27,7 @@ RECORD_FIELDS = ("top", "left", "height", "width", "flip", "partner", "p_top", "
 
 def epoch_generator(seed:int, epoch:int) -> torch.Generator:
     "The generator of one epoch's records: seeded by (seed, epoch) only."
-    return torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(f"score-nb-views:{seed}:{epoch}".encode()).digest()[:7], "little"))
+    return seeded_generator(f"score-nb-views:{seed}:{epoch}")
 
 def draw_records(n:int, H:int, W:int, g:torch.Generator, crop_scale=(0.08, 1.0), flip:bool=True,
                  cutmix:float=1.0, # probability that a view is CutMixed with a partner

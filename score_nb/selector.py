@@ -247,10 +247,12 @@ def score_select(Z, # (N, d) candidate features (ℓ2-normalised inside)
                  eps:float=0.5, # distortion ε
                  rc=None, # (N,) per-candidate R_C; zeros when None
                  device=None, # None: CUDA if available
-                 **kwargs, # dtype, refresh_every: see `score_trace`
+                 dtype=torch.float64, # state precision (see `score_trace`)
+                 refresh_every:int|None=None, # rounds between exact rebuilds (see `score_trace`)
                 ) -> Tensor: # (C·ipc,) selected indices, class by class, each class in pick order
     "SCORE: greedy maximisation of F(S) = R_I − α·R_D − β·ΣR_C in synchronous rounds, by rank-C determinant-lemma updates."
-    return score_trace(Z, y, ipc, U=U, alpha=alpha, beta=beta, eps=eps, rc=rc, device=device, **kwargs).indices
+    return score_trace(Z, y, ipc, U=U, alpha=alpha, beta=beta, eps=eps, rc=rc, device=device, dtype=dtype,
+                       refresh_every=refresh_every).indices
 
 # %% ../nbs/01_selector.ipynb #5904fd66
 def dpp_greedy_map(L:Tensor, # (N, N) positive semi-definite kernel
@@ -335,11 +337,9 @@ def select(method:str, # a key of SELECTORS
     if method not in SELECTORS: raise ValueError(f"unknown selection method {method!r}; choose one of {sorted(SELECTORS)}.")
     fn = SELECTORS[method]
     takes = inspect.signature(fn).parameters
-    if not any(v.kind == v.VAR_KEYWORD for v in takes.values()):
-        unused = [k for k, v in kwargs.items() if k not in takes and v is not None]
-        if unused: raise ValueError(f"method {method!r} does not use {unused}; drop them or choose a method that does.")
-        kwargs = {k: v for k, v in kwargs.items() if k in takes}
-    return fn(Z, y, ipc, **kwargs)
+    unused = [k for k, v in kwargs.items() if k not in takes and v is not None]
+    if unused: raise ValueError(f"method {method!r} does not use {unused}; drop them or choose a method that does.")
+    return fn(Z, y, ipc, **{k: v for k, v in kwargs.items() if k in takes})
 
 # %% ../nbs/01_selector.ipynb #6da3915e
 def digits_demo(ipc:int=5, # images per class
