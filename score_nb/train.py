@@ -87,7 +87,9 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
                   batch_size:int|None=None, # default: RDED's rule — 10 / 50 / 100 for IPC 1 / ≤10 / more (×2 for ≥100 classes)
                   lr:float=1e-3, weight_decay:float=0.01, temperature:float=4.0,
                   eval_every:int=10, eval_images:int=2000, # intermediate evaluations on a fixed subset of the test split
-                  seed:int=0, device=None, progress:bool=True, label:str|None=None, records=None, **model_kwargs) -> History:
+                  seed:int=0, device=None, progress:bool=True, label:str|None=None, records=None,
+                  on_eval=None, # called with the History after each evaluation (live plots, early stopping by raising)
+                  **model_kwargs) -> History:
     "Train a student on `cs` replaying each sample's recorded view per epoch; returns its History (final-epoch accuracy)."
     dev = default_device(device)
     N, C = len(cs.images), len(cs.classes)
@@ -138,6 +140,7 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
             tl, ta = evaluate(model, imgs, labs, dev)
             h.epochs.append(e + 1); h.train_loss.append(total / N); h.test_loss.append(tl); h.test_accuracy.append(ta)
             h.seconds.append(time.perf_counter() - t0)
+            if on_eval is not None: on_eval(h)
     h.config.update(final_accuracy=h.test_accuracy[-1], seconds=time.perf_counter() - t0,
                     eval_images=eval_images, final_eval="whole test split")
     h.model = model.cpu().eval()
