@@ -226,7 +226,8 @@ def train_teacher(ds:ImageDataset, # the data; the whole training split is used
     config = dict(dataset=ds.name, fingerprint=ds.fingerprint(), arch=arch, epochs=epochs, batch_size=batch_size, lr=lr,
                   weight_decay=weight_decay, optimizer=optimizer, augment=augment, flip=flip, seed=seed,
                   in_chans=ds.channels, img_size=ds.size, mean=mean, std=std, model_kwargs=model_kwargs)
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    # mean/std are functions of the fingerprinted data whose last bits depend on the thread count: keep them out of the key
+    key = hashlib.sha256(json.dumps({k: v for k, v in config.items() if k not in ('mean', 'std')}, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / "teachers" / f"{ds.name.replace('/', '_')}-{arch}-{key}.safetensors"
     if cache and path.is_file() and path.with_suffix(".json").is_file(): return load_teacher(path, device)
     dev = default_device(device)

@@ -147,9 +147,9 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
     return h
 
 # %% ../nbs/08_train.ipynb #e573ef89
-def pipeline_demo(ipc:int=5, methods=("score", "rded", "random"), epochs:int=100, ratio:float=20, seeds=(0, 1),
-                  alpha:float=5.0, beta:float=0.1, verbose:bool=True) -> dict:
-    "digits end to end: teacher, pool, condense per method, relabel, students on soft / rpca / prune labels and hard labels."
+def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter", "score"), epochs:int=100, ratio:float=30,
+                  seeds=(0, 1), verbose:bool=True, **condense_kwargs) -> dict:
+    "digits end to end, table 1 in short: {row: {ipc: (mean, std)}} of final-epoch test accuracy over `seeds`."
     from score_nb.data import load_digits_dataset
     from score_nb.models import default_teacher
     from score_nb.pool import build_pool
@@ -160,25 +160,28 @@ def pipeline_demo(ipc:int=5, methods=("score", "rded", "random"), epochs:int=100
     ds = load_digits_dataset()
     teacher = default_teacher(ds, progress=False)
     pool = build_pool(ds, teacher, mipc=60, scale=(0.25, 1.0), progress=False)
-    table = {}
-    for m in methods:
-        cs = condense(ds, teacher, ipc, method=m, alpha=alpha, beta=beta, pool=pool, progress=False)
-        soft = relabel(cs, teacher, epochs=epochs, progress=False)
-        Y = soft.logits.transpose(0, 1)
-        stores = {"soft": soft, f"rpca {ratio:g}x": compress(Y, ratio, "rpca"), f"prune {ratio:g}x": compress(Y, ratio, "prune"),
-                  "hard": None}
-        table[m] = {}
-        for name, lab in stores.items():
-            accs = [train_student(cs, lab, ds, records=soft.records, seed=s, progress=False).final_accuracy for s in seeds]
-            t = torch.tensor(accs)
-            table[m][name] = (t.mean().item(), t.std().item() if len(accs) > 1 else 0.0)
+    runs = {}                                                            # row -> ipc -> accuracies over seeds
+    def add(row, ipc, h): runs.setdefault(row, {}).setdefault(ipc, []).append(h.final_accuracy)
+    for ipc in ipcs:
+        for m in methods:
+            for s in seeds:
+                cs = condense(ds, teacher, ipc, method=m, pool=pool, seed=s, progress=False,
+                              **(condense_kwargs if m == "score" else {}))
+                soft = relabel(cs, teacher, epochs=epochs, seed=s, progress=False)
+                add(m, ipc, train_student(cs, soft, ds, seed=s, progress=False))
+                if m == "random": add("random, hard labels", ipc, train_student(cs, None, ds, records=soft.records, seed=s, progress=False))
+                if m == "score":
+                    Y = soft.logits.transpose(0, 1)
+                    for codec in ("rpca", "prune"):
+                        add(f"score, {codec} {ratio:g}x", ipc, train_student(cs, compress(Y, ratio, codec), ds, records=soft.records,
+                                                                              seed=s, progress=False))
+    table = {row: {ipc: (torch.tensor(a).mean().item(), torch.tensor(a).std().item() if len(a) > 1 else 0.0) for ipc, a in per.items()}
+             for row, per in runs.items()}
     if verbose:
-        print(f"digits: teacher test accuracy {teacher.test_accuracy:.3f}; IPC {ipc}; {epochs} epochs of soft labels "
-              f"(uncompressed {epochs * ipc * ds.num_classes * ds.num_classes * 4 / 1e3:.0f} kB); ConvNet students; "
-              f"final-epoch test accuracy, mean ± std over seeds {list(seeds)}")
-        cols = list(next(iter(table.values())))
-        print(f"{'method':<8}" + "".join(f"{c:>16}" for c in cols))
-        for m, row in table.items():
-            print(f"{m:<8}" + "".join(f"{row[c][0]:>10.3f} ± {row[c][1]:.3f}" for c in cols))
+        print(f"digits ({len(ds.train_labels)} training images, 10 classes): ConvNet teacher {teacher.test_accuracy:.3f} test accuracy; "
+              f"{epochs} epochs of soft labels; ConvNet students, final-epoch test accuracy, mean ± std over seeds {list(seeds)}")
+        print(f"{'':<22}" + "".join(f"{'IPC ' + str(i):>17}" for i in ipcs))
+        for row, per in table.items():
+            print(f"{row:<22}" + "".join(f"{per[i][0]:>10.3f} ± {per[i][1]:.3f}" for i in ipcs))
         print(f"({time.perf_counter() - t0:.0f} s)")
     return table
