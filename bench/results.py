@@ -82,7 +82,8 @@ def run(args):
     # ---- α/β on the validation split -------------------------------------------------------------------------------
     vds = validation_split(ds, 0.1, seed=0)
     chosen = {}
-    if "grid" in sections or "methods" in sections or "compression" in sections or "crossarch" in sections:
+    methods = [m for m in METHODS + ("random-hard",) if m in args.methods.split(",")]
+    if "grid" in sections or "compression" in sections or "crossarch" in sections or ("methods" in sections and "score" in methods):
         vpool = build_pool(vds, teacher, folder=work / "pool-val", progress=False, **cfg["pool"])
         grid = {}
         for ipc, gseeds in ((1, seeds[:2]), (10, seeds[:1])):
@@ -122,7 +123,7 @@ def run(args):
         table = []
         for ipc in args.ipcs:
             print(f"methods IPC {ipc} ({E[ipc]} epochs)", flush=True)
-            for m in METHODS + ("random-hard",):
+            for m in methods:
                 method, hard = (m.split("-")[0], m.endswith("hard"))
                 res, terms = [], []
                 for s in seeds:
@@ -146,10 +147,13 @@ def run(args):
     if "compression" in sections:
         rows = []
         print("compression IPC 10 (score's set)", flush=True)
-        for codec, ratio in [("rpca", r) for r in LOW_RATIOS] + [(c, r) for c in CODECS for r in RATIOS]:
+        codecs = args.codecs.split(",")
+        cseeds = args.compression_seeds or seeds
+        out["compression_seeds"] = cseeds
+        for codec, ratio in [("rpca", r) for r in args.low_ratios if "rpca" in codecs] + [(c, r) for c in CODECS for r in RATIOS if c in codecs]:
             if True:
                 res, meta = [], None
-                for s in seeds:
+                for s in cseeds:
                     cs, soft = soft_for("score", 10, s)
                     Y = soft.logits.transpose(0, 1).contiguous()
                     try:
@@ -179,9 +183,11 @@ def run(args):
     if "crossarch" in sections:
         rows = []
         print("cross-architecture IPC 10: ConvNet-built sets, ResNet-18 students", flush=True)
+        xseeds = args.crossarch_seeds or seeds
+        out["crossarch_seeds"] = xseeds
         for m in ("random", "rded", "score"):
             res = []
-            for s in seeds:
+            for s in xseeds:
                 def fn(m=m, s=s):
                     cs, soft = soft_for(m, 10, s)
                     return train_student(cs, soft, ds, arch="resnet18", seed=s, **ev)
@@ -202,6 +208,11 @@ if __name__ == "__main__":
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--ipcs", type=int, nargs="+", default=[1, 10, 50])
     ap.add_argument("--sections", default="grid,methods,compression,crossarch")
+    ap.add_argument("--methods", default=",".join(METHODS + ("random-hard",)), help="a subset of the methods section's rows")
+    ap.add_argument("--codecs", default=",".join(CODECS), help="a subset of the compression section's codecs")
+    ap.add_argument("--compression-seeds", type=int, nargs="*", help="default: --seeds")
+    ap.add_argument("--crossarch-seeds", type=int, nargs="*", help="default: --seeds")
+    ap.add_argument("--low-ratios", type=int, nargs="*", default=list(LOW_RATIOS), help="extra rpca ratios")
     args = ap.parse_args()
     res = run(args)
     if args.out:
