@@ -104,30 +104,41 @@ def _condensed_hash(cs:CondensedSet) -> str:
     h = hashlib.sha256(cs.images.numpy().tobytes()); h.update(cs.labels.numpy().tobytes())
     return h.hexdigest()
 
+def _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix) -> tuple:
+    "(config, key) of a relabel job, after checking the settings; the key (every setting but epochs) tags reusable shards."
+    if len(teacher.classes) != len(cs.classes): raise ValueError(f"the teacher has {len(teacher.classes)} classes, the set {len(cs.classes)}.")
+    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}.")
+    cfg = dict(epochs=epochs, seed=seed, crop_scale=list(crop_scale), flip=flip, cutmix=cutmix, condensed=_condensed_hash(cs),
+               teacher=teacher.arch, teacher_fingerprint=model_fingerprint(teacher.model))
+    return cfg, hashlib.sha256(json.dumps({k: v for k, v in cfg.items() if k != "epochs"}, sort_keys=True).encode()).hexdigest()
+
+def _read_epoch(shard, key) -> dict|None:
+    "An epoch shard's tensors when `shard` exists with this key, else None."
+    if shard is None or not Path(shard).is_file(): return None
+    from safetensors import safe_open
+    with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
+    return load_file(str(shard)) if same else None
+
+def _view_logits(cs, teacher, rec, part, batch_size, device) -> Tensor:
+    "The teacher's logits on the recorded views of images `part` (one batch: a batch's arithmetic depends on its members)."
+    return forward_batches(teacher.model, render_views(cs.images, rec[part], part, device), device=device, batch_size=batch_size,
+                           progress=False)
+
 def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_scale=(0.08, 1.0), flip:bool=True,
             cutmix:float=1.0, batch_size:int=512, device=None,
             folder=None, # if given: one shard per epoch written here as it finishes, reused on a rerun
             progress:bool=True) -> SoftLabels:
     "Teacher logits on one recorded view per image per epoch; resumable per epoch when `folder` is given."
-    if len(teacher.classes) != len(cs.classes): raise ValueError(f"the teacher has {len(teacher.classes)} classes, the set {len(cs.classes)}.")
-    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}.")
-    cfg = dict(epochs=epochs, seed=seed, crop_scale=list(crop_scale), flip=flip, cutmix=cutmix, condensed=_condensed_hash(cs),
-               teacher=teacher.arch, teacher_fingerprint=model_fingerprint(teacher.model))
-    key = hashlib.sha256(json.dumps({k: v for k, v in cfg.items() if k != "epochs"}, sort_keys=True).encode()).hexdigest()
+    cfg, key = _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix)
     N, H, W = len(cs.images), *cs.images.shape[-2:]
     shards = Path(folder) / "epochs" if folder is not None else None
     logits, records, t0 = [], [], time.perf_counter()
-    from safetensors import safe_open
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not progress):
         shard = shards / f"epoch_{e:05d}.safetensors" if shards else None
-        if shard is not None and shard.is_file():
-            with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
-            if same:
-                t = load_file(str(shard)); logits.append(t["logits"]); records.append(t["records"]); continue
+        t = _read_epoch(shard, key)
+        if t is not None: logits.append(t["logits"]); records.append(t["records"]); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
-        idx = torch.arange(N)
-        lg = torch.cat([forward_batches(teacher.model, render_views(cs.images, rec[part], part, device), device=device,
-                                        batch_size=batch_size, progress=False) for part in idx.split(batch_size)])
+        lg = torch.cat([_view_logits(cs, teacher, rec, part, batch_size, device) for part in torch.arange(N).split(batch_size)])
         if shard is not None:
             _atomic_write(shard, lambda p: save_file({"logits": lg.contiguous(), "records": rec}, str(p), metadata={"key": key}))
         logits.append(lg); records.append(rec)

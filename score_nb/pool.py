@@ -171,6 +171,19 @@ def build_pool(ds:ImageDataset, teacher:Teacher,
                folder=None, # if given: per-class shards are written here as they finish, and reused on a rerun
                progress:bool=True) -> Pool:
     "Build the candidate pool: crops, realism, features, confusion vectors and R_C, class by class (resumable)."
+    cfg, key = _pool_config(ds, teacher, mipc, num_crop, factor, scale, best_per_image, n_aug, temperature, eps, aug_scale, flip,
+                            seed, batch_size)
+    parts, t0 = [], time.perf_counter()
+    for c in tqdm(range(ds.num_classes), desc="pool: classes", disable=not progress):
+        parts.append(_class_part(ds, teacher, c, cfg, key, folder, device))
+    pool = Pool(**{k: torch.cat([p[k] for p in parts]) for k in POOL_TENSORS}, classes=list(ds.classes),
+                config=dict(cfg, key=key, seconds=time.perf_counter() - t0))
+    if folder is not None: pool.save(folder)
+    return pool
+
+def _pool_config(ds, teacher, mipc, num_crop, factor, scale, best_per_image, n_aug, temperature, eps, aug_scale, flip, seed,
+                 batch_size) -> tuple:
+    "(config, key) of a pool build, after checking the settings; the key (every setting but batch_size) tags reusable shards."
     if list(teacher.classes) != list(ds.classes):
         raise ValueError("the teacher's class map differs from the dataset's; load the dataset with classes=teacher.classes "
                          "(and check it with check_teacher).")
@@ -183,18 +196,15 @@ def build_pool(ds:ImageDataset, teacher:Teacher,
                scale=list(scale), best_per_image=best_per_image, n_aug=n_aug, temperature=temperature, eps=eps,
                aug_scale=list(aug_scale), flip=flip, seed=seed, batch_size=batch_size)
     key = hashlib.sha256(json.dumps({k: v for k, v in cfg.items() if k != "batch_size"}, sort_keys=True).encode()).hexdigest()
-    shards = Path(folder) / "classes" if folder is not None else None
-    parts, t0 = [], time.perf_counter()
-    for c in tqdm(range(ds.num_classes), desc="pool: classes", disable=not progress):
-        shard = shards / f"class_{c:05d}.safetensors" if shards else None
-        if shard is not None and shard.is_file():
-            from safetensors import safe_open
-            with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
-            if same: parts.append(load_file(str(shard))); continue
-        part = _build_class(ds, teacher, c, cfg, device)
-        if shard is not None: _atomic_write(shard, lambda p: save_file(part, str(p), metadata={"key": key}))
-        parts.append(part)
-    pool = Pool(**{k: torch.cat([p[k] for p in parts]) for k in POOL_TENSORS}, classes=list(ds.classes),
-                config=dict(cfg, key=key, seconds=time.perf_counter() - t0))
-    if folder is not None: pool.save(folder)
-    return pool
+    return cfg, key
+
+def _class_part(ds, teacher, c, cfg, key, folder, device) -> dict:
+    "Class c's candidates: read from its shard in folder/classes when one with this key is there, else built (and written there)."
+    shard = Path(folder) / "classes" / f"class_{c:05d}.safetensors" if folder is not None else None
+    if shard is not None and shard.is_file():
+        from safetensors import safe_open
+        with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
+        if same: return load_file(str(shard))
+    part = _build_class(ds, teacher, c, cfg, device)
+    if shard is not None: _atomic_write(shard, lambda p: save_file(part, str(p), metadata={"key": key}))
+    return part
