@@ -10,7 +10,7 @@ __all__ = ['STAGES', 'SETTINGS', 'DATASET_DEFAULTS', 'COMMANDS', 'normalise', 'r
            'train', 'report', 'folder_state', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #ed9abff6
-import inspect, json, shutil, sys, time
+import inspect, json, os, shutil, sys, time
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
@@ -301,7 +301,12 @@ def write_report(out, res:dict) -> Path:
     return out / "results.json"
 
 # %% ../nbs/10_cli.ipynb #0a8ba02a
+_DISTRIBUTED = False   # set by --distributed; torchrun's environment (RANK, WORLD_SIZE) has the same effect
+
 def _go(out, given:dict, overwrite:bool, quiet:bool) -> Run:
+    if _DISTRIBUTED or ("RANK" in os.environ and "WORLD_SIZE" in os.environ):
+        from score_nb.distributed import dist_go    # the stage after this one: imported only for a distributed run
+        return dist_go(out, given, overwrite, quiet)
     s, restart = resolve(out, given, overwrite)
     return Run(out, s, quiet).start(restart)
 
@@ -428,6 +433,7 @@ def overview() -> str:
              "SCORE dataset condensation, stage by stage into one run folder (--out); every command resumes from what is there.", "",
              "commands:"]
     lines += [f"  {name:<10}{fn.__doc__}" for name, fn in COMMANDS.items()]
+    lines += ["", "  --distributed  (any command) shard the stages over the processes torchrun starts (automatic under torchrun)"]
     lines += ["", "example:", "  score-nb run --dataset digits --ipc 10 --method score --ratio 30 --out runs/digits-ipc10"]
     return "\n".join(lines)
 
@@ -447,12 +453,15 @@ def main(argv:list|None=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help", "help"): print(overview()); return 0
     name, rest = argv[0], argv[1:]
+    distributed, rest = "--distributed" in rest, [a for a in rest if a != "--distributed"]
     if name not in COMMANDS:
         print(f"score-nb: unknown command {name!r}; choose one of {', '.join(COMMANDS)} (score-nb --help).", file=sys.stderr)
         return 2
     p = anno_parser(COMMANDS[name], prog=f"score-nb {name}")
     p.epilog = _defaults_epilog(name)
     kwargs = {k: v for k, v in vars(p.parse_args(rest)).items() if k not in ("pdb", "xtra")}
+    global _DISTRIBUTED
+    was, _DISTRIBUTED = _DISTRIBUTED, _DISTRIBUTED or distributed
     try: COMMANDS[name](**kwargs)
     except CliError as e:
         print(f"score-nb {name}: error: {e}", file=sys.stderr); return 1
@@ -461,4 +470,5 @@ def main(argv:list|None=None) -> int:
         print(f"\nscore-nb {name}: interrupted. {out} keeps: {folder_state(out) if out else 'nothing'}. "
               "Run the same command again to resume from there.", file=sys.stderr, flush=True)
         return 130
+    finally: _DISTRIBUTED = was
     return 0

@@ -6,8 +6,8 @@ Docs: https://score-nb.github.io/score-nb/distributed.html.md"""
 
 # %% auto #0
 __all__ = ['launched', 'DistContext', 'context', 'init_distributed', 'is_main', 'shutdown', 'dist_build_pool', 'ShardRateState',
-           'round_bytes', 'dist_score_trace', 'dist_score_select', 'dist_relabel', 'dist_condense', 'dist_map', 'job',
-           'main']
+           'round_bytes', 'dist_score_trace', 'dist_score_select', 'dist_relabel', 'dist_condense', 'dist_map',
+           'DistRun', 'dist_go', 'job', 'main']
 
 # %% ../nbs/12_distributed.ipynb #15206f6b
 import inspect, json, math, os, sys, time
@@ -340,7 +340,97 @@ def dist_map(fn, # fn(job) → a picklable result
     got = dict(pair for part in ctx.all_gather_object(mine) for pair in part)
     return [got[i] for i in range(len(jobs))]
 
-# %% ../nbs/12_distributed.ipynb #24723770
+# %% ../nbs/12_distributed.ipynb #cbe04a98
+from functools import cached_property
+from .cli import CliError, Run, _slug, history_from_json, history_to_json, resolve
+from .pool import model_fingerprint
+from .train import train_student
+
+class DistRun(Run):
+    "The CLI's Run with its stages sharded over a torchrun job's ranks; the folder is the one a single-process Run writes."
+    def __init__(self, out, settings:dict, quiet:bool=False, ctx:DistContext|None=None):
+        super().__init__(out, settings, quiet)
+        self.ctx = ctx or init_distributed()
+
+    def say(self, stage:str, what:str, t0:float|None=None):
+        if self.ctx.main: super().say(stage, what + (f" [{self.ctx.world} ranks]" if self.ctx.world > 1 else ""), t0)
+
+    def start(self, restart:str|None=None) -> "DistRun":
+        if self.ctx.main: super().start(restart)
+        else: self.ds
+        self.ctx.barrier()
+        return self
+
+    def _main_first(self, compute):
+        "compute() on rank 0, then on the others (which then find rank 0's files)."
+        out = compute() if self.ctx.main else None
+        self.ctx.barrier()
+        return out if self.ctx.main else compute()
+
+    @cached_property
+    def teacher(self): return self._main_first(lambda: Run.teacher.func(self))
+
+    @cached_property
+    def pool(self):
+        teacher, folder, s, t0 = self.teacher, self.out / "pool", self.s, time.perf_counter()
+        if (folder / "pool.json").is_file():
+            p = Pool.load(folder)
+            if p.config["teacher_fingerprint"] == model_fingerprint(teacher.model):
+                self.say("pool", f"cached, {len(p)} candidates"); return p
+        p = dist_build_pool(self.ds, teacher, folder, self.ctx, mipc=s["mipc"], num_crop=s["num_crop"], factor=s["factor"],
+                            scale=tuple(s["scale"]), seed=s["seed"], progress=False)
+        self.say("pool", f"built, {len(p)} candidates", t0)
+        return p
+
+    @cached_property
+    def condensed(self):
+        folder, s = self.out / "condensed", self.s
+        have = self.ctx.broadcast_object((folder / "manifest.json").is_file() if self.ctx.main else None)
+        if have or s["method"] != "score": return self._main_first(lambda: Run.condensed.func(self))
+        pool, t0 = self.pool, time.perf_counter()
+        cs = dist_condense(self.ds, self.teacher, s["ipc"], pool, s["alpha"], s["beta"], s["eps"], folder=folder, ctx=self.ctx)
+        self.say("condense", f"{s['method']}, {len(cs)} images", t0)
+        return cs
+
+    @cached_property
+    def labels(self):
+        cs, E, folder, t0 = self.condensed, self.s["epochs"], self.out / "labels", time.perf_counter()
+        soft = dist_relabel(cs, self.teacher, epochs=E, seed=self.s["seed"], folder=folder, ctx=self.ctx, progress=False)
+        self.say("relabel", f"{E} epochs of teacher logits", t0)
+        return soft
+
+    def variants(self) -> dict: return self._main_first(lambda: Run.variants(self))
+
+    def students(self) -> dict:
+        "One student per (label variant, seed), jobs spread over the ranks; every rank returns all histories."
+        cs, soft, variants = self.condensed, self.labels, self.variants()
+        jobs = [(label, seed) for label in variants for seed in self.s["seeds"]]
+        def one(j):
+            label, seed = j
+            path, lab = self.out / "students" / f"{_slug(label)}-seed{seed}.json", variants[label]
+            if not path.is_file():
+                h = train_student(cs, lab, self.ds, arch=self.s["arch"], seed=seed, records=soft.records, label=label, progress=False)
+                nbytes = soft.logits.numel() * 4 if label == "soft" else 0 if lab is None else lab.nbytes
+                history_to_json(h, path, labels_bytes=nbytes, soft_bytes=soft.logits.numel() * 4)
+            return str(path)
+        out = {}
+        for (label, seed), p in zip(jobs, dist_map(one, jobs, self.ctx)):
+            h = history_from_json(p); out.setdefault(label, []).append(h)
+            self.say("train", f"{label}, seed {seed}: final test accuracy {h.final_accuracy:.3f}")
+        return out
+
+def dist_go(out, given:dict, overwrite:bool, quiet:bool) -> DistRun:
+    "The CLI's `_go` for a distributed run: rank 0 resolves the settings and shares them (or the error); non-zero ranks print nothing."
+    ctx = init_distributed()
+    if ctx.main:
+        try: res = ("ok", *resolve(out, given, overwrite))
+        except CliError as e: res = ("error", str(e))
+    res = ctx.broadcast_object(res if ctx.main else None)
+    if res[0] == "error": raise CliError(res[1])
+    if not ctx.main: sys.stdout = open(os.devnull, "w")
+    return DistRun(out, res[1], quiet or not ctx.main, ctx).start(res[2])
+
+# %% ../nbs/12_distributed.ipynb #7fa0e656
 def _job_dataset(name:str) -> ImageDataset:
     if name.startswith("fashion_mnist:"): return subset(load_fashion_mnist(), int(name.split(":")[1]), 20)
     return load_dataset(name)
@@ -392,5 +482,5 @@ def main(argv:list|None=None):
     if log["rank"] == 0: print(json.dumps({k: v for k, v in log.items() if k != "round_bytes"}), flush=True)
     shutdown()
 
-# %% ../nbs/12_distributed.ipynb #65d0cff6
+# %% ../nbs/12_distributed.ipynb #7caae8d1
 if __name__ == "__main__": main()
