@@ -1,6 +1,7 @@
 # One-command workflows on a fresh clone (Linux x86_64, Python 3.11). Every target sets up .venv first.
 #   make demo   the whole job on the embedded digits dataset: condense, soft labels, compression, students
-#   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist if absent)
+#   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist and chromium if absent)
+#   make docs   the docs site in _docs/ without Quarto (.ci/docs.py); `nbdev-docs` where Quarto is installed
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test export clean-nbs readme bench outputs
+.PHONY: setup demo test export clean-nbs readme bench outputs docs screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +30,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(FASHION_MNIST):
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist
 
-test: $(STAMP) $(FASHION_MNIST)
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM)
 	$(PY) -m pytest -q tests
 
 export: $(STAMP)
@@ -46,3 +52,9 @@ bench: $(STAMP)
 
 outputs: $(STAMP)
 	$(PY) .ci/save_outputs.py && $(VENV)/bin/nbdev-clean && $(PY) .ci/readme.py nbs/index.ipynb README.md
+
+docs: $(STAMP)
+	$(PY) .ci/docs.py
+
+screenshots: $(STAMP) $(CHROMIUM)
+	SCORE_NB_SCREENSHOTS=results/screenshots $(PY) -m pytest -q -s tests/test_docs.py
