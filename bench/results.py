@@ -38,17 +38,22 @@ LOW_RATIOS = (2, 5)            # rpca only: where the low-rank + sparse store st
 
 
 def mean_std(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs: return None
     t = torch.tensor(xs, dtype=torch.float64)
     return dict(mean=t.mean().item(), std=t.std().item() if len(xs) > 1 else 0.0, n=len(xs), values=list(xs))
 
 
 class Runner:
     "Caches every student under work/students/<key>.json (atomic), so an interrupted benchmark resumes."
-    def __init__(self, work:Path): self.work = work; (work / "students").mkdir(parents=True, exist_ok=True)
+    def __init__(self, work:Path, cached_only:bool=False):
+        self.work, self.cached_only = work, cached_only
+        (work / "students").mkdir(parents=True, exist_ok=True)
 
-    def student(self, key:str, fn) -> dict:
+    def student(self, key:str, fn) -> dict|None:
         path = self.work / "students" / f"{key}.json"
         if path.exists(): return json.loads(path.read_text())
+        if self.cached_only: return None                                  # --cached-only: aggregate what has finished
         t = time.perf_counter(); h = fn()
         out = dict(key=key, final_accuracy=h.final_accuracy, seconds=time.perf_counter() - t, epochs=h.config["epochs"],
                    batch_size=h.config["batch_size"], arch=h.config["arch"], curve=dict(epoch=h.epochs, accuracy=h.test_accuracy,
@@ -66,7 +71,7 @@ def run(args):
     name = args.dataset
     cfg = SETTINGS[name]
     work = Path(args.work or f"runs/results-{name}")
-    R = Runner(work)
+    R = Runner(work, args.cached_only)
     ds = load_dataset(name)
     teacher = default_teacher(ds)
     E = cfg["epochs"]
@@ -99,9 +104,10 @@ def run(args):
                         cs = condense(vds, teacher, ipc, method=m, pool=vpool, seed=s, progress=False, **kw)
                         soft = labels_for(cs, teacher, E[ipc], s, work, key)
                         return train_student(cs, soft, vds, seed=s, **ev)
-                    accs.append(R.student(key, fn)["final_accuracy"])
+                    r = R.student(key, fn)
+                    accs.append(r["final_accuracy"] if r else None)
                 rows.append(dict(method=m, alpha=a, beta=b, validation_accuracy=mean_std(accs)))
-            best = max((r for r in rows if r["method"] == "score"), key=lambda r: r["validation_accuracy"]["mean"])
+            best = max((r for r in rows if r["method"] == "score" and r["validation_accuracy"]), key=lambda r: r["validation_accuracy"]["mean"])
             chosen[ipc] = dict(alpha=best["alpha"], beta=best["beta"])
             grid[ipc] = dict(rows=rows, chosen=chosen[ipc], seeds=gseeds, epochs=E[ipc])
             print(f"  chosen at IPC {ipc}: alpha {best['alpha']}, beta {best['beta']} "
@@ -131,9 +137,11 @@ def run(args):
                         cs, soft = soft_for(method, ipc, s)
                         return train_student(cs, None if hard else soft, ds, records=soft.records, seed=s, **ev)
                     res.append(R.student(f"test-ipc{ipc}-{m}-s{s}", fn))
+                    if res[-1] is None: res.pop(); continue
                     if not hard:
                         prov = condensed(method, ipc, s).provenance
                         terms.append(dict(ce=prov["ce"].double().mean().item(), rc=prov["rc"].double().mean().item()))
+                if not res: continue
                 table.append(dict(ipc=ipc, method=method, labels="hard" if hard else "soft", epochs=E[ipc],
                                   **(chosen.get(ipc, {}) if method == "score" else {}),
                                   accuracy=mean_std([r["final_accuracy"] for r in res]),
@@ -150,7 +158,7 @@ def run(args):
         codecs = args.codecs.split(",")
         cseeds = args.compression_seeds or seeds
         out["compression_seeds"] = cseeds
-        for codec, ratio in [("rpca", r) for r in args.low_ratios if "rpca" in codecs] + [(c, r) for c in CODECS for r in RATIOS if c in codecs]:
+        for codec, ratio in [("rpca", r) for r in args.low_ratios if "rpca" in codecs] + [(c, r) for c in CODECS for r in args.ratios if c in codecs]:
             if True:
                 res, meta = [], None
                 for s in cseeds:
@@ -166,6 +174,8 @@ def run(args):
                                 bytes_per_view=c.nbytes / (Y.shape[0] * Y.shape[1]))
                     res.append(R.student(f"test-ipc10-score-{codec}{ratio}-s{s}",
                                          lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev)))
+                    if res[-1] is None: res.pop()
+                if not res and "error" not in meta: continue                     # --cached-only: not run yet
                 rows.append(dict(codec=codec, target=ratio, **meta,
                                  **(dict(accuracy=mean_std([r["final_accuracy"] for r in res])) if res else {})))
                 print(f" {codec} {ratio}x: " + (f"{rows[-1]['accuracy']['mean']:.4f} ± {rows[-1]['accuracy']['std']:.4f}, "
@@ -192,6 +202,8 @@ def run(args):
                     cs, soft = soft_for(m, 10, s)
                     return train_student(cs, soft, ds, arch="resnet18", seed=s, **ev)
                 res.append(R.student(f"test-ipc10-{m}-resnet18-s{s}", fn))
+                if res[-1] is None: res.pop()
+            if not res: continue
             rows.append(dict(method=m, arch="resnet18", ipc=10, epochs=E[10], accuracy=mean_std([r["final_accuracy"] for r in res]),
                              seconds=mean_std([r["seconds"] for r in res])))
             print(f" resnet18 {m}: {rows[-1]['accuracy']['mean']:.4f} ± {rows[-1]['accuracy']['std']:.4f}", flush=True)
@@ -210,8 +222,10 @@ if __name__ == "__main__":
     ap.add_argument("--sections", default="grid,methods,compression,crossarch")
     ap.add_argument("--methods", default=",".join(METHODS + ("random-hard",)), help="a subset of the methods section's rows")
     ap.add_argument("--codecs", default=",".join(CODECS), help="a subset of the compression section's codecs")
+    ap.add_argument("--cached-only", action="store_true", help="aggregate finished students only; train nothing")
     ap.add_argument("--compression-seeds", type=int, nargs="*", help="default: --seeds")
     ap.add_argument("--crossarch-seeds", type=int, nargs="*", help="default: --seeds")
+    ap.add_argument("--ratios", type=int, nargs="+", default=list(RATIOS), help="compression ratios (order = run order)")
     ap.add_argument("--low-ratios", type=int, nargs="*", default=list(LOW_RATIOS), help="extra rpca ratios")
     args = ap.parse_args()
     res = run(args)
