@@ -7,7 +7,7 @@ Docs: https://score-nb.github.io/score-nb/explore.html.md"""
 # %% auto #0
 __all__ = ['FIXED_RATIO', 'Pipeline', 'selection_rates', 'curves_figure', 'add_run', 'set_curve', 'storage_figure', 'Explorer']
 
-# %% ../nbs/09_explore.ipynb #07c7ac5c
+# %% ../nbs/09_explore.ipynb #6429b315
 import html, threading, time, traceback
 from collections import Counter
 import torch
@@ -26,7 +26,7 @@ from .labels import relabel, storage
 from .compress import ENCODERS, Compressed, compress
 from .train import History, train_student
 
-# %% ../nbs/09_explore.ipynb #2dfbaacd
+# %% ../nbs/09_explore.ipynb #eb91b2fd
 FIXED_RATIO = ("fp16", "int8")
 
 class Pipeline:
@@ -80,7 +80,7 @@ class Pipeline:
         return self._cached(self.compressed, "compress", (key, epochs, codec, r),
                             lambda: compress(soft.logits.transpose(0, 1), r, codec))
 
-# %% ../nbs/09_explore.ipynb #6d670d4f
+# %% ../nbs/09_explore.ipynb #69c3f8f1
 def selection_rates(pool, cs:CondensedSet) -> dict:
     "R_I, R_D, ΣR_C of a condensed set's picks and F = R_I − α R_D − β ΣR_C (its own α, β, ε; m = number of picks)."
     idx, c = cs.provenance["pool_index"], cs.config
@@ -90,7 +90,7 @@ def selection_rates(pool, cs:CondensedSet) -> dict:
     R_C = pool.rc[idx].double().sum().item()
     return dict(R_I=R_I, R_D=R_D, R_C=R_C, F=R_I - c["alpha"] * R_D - c["beta"] * R_C)
 
-# %% ../nbs/09_explore.ipynb #81ecd2cc
+# %% ../nbs/09_explore.ipynb #f693fa06
 def curves_figure() -> go.Figure:
     "Empty 2×2 panels: test accuracy / test loss (rows) for uncompressed / compressed labels (columns)."
     fig = make_subplots(rows=2, cols=2, shared_xaxes=True, horizontal_spacing=0.08, vertical_spacing=0.1,
@@ -118,7 +118,7 @@ def set_curve(fig, i:int, # the run
     acc, loss = fig.data[4 * i + int(compressed)], fig.data[4 * i + 2 + int(compressed)]
     acc.x, acc.y, loss.x, loss.y = list(h.epochs), list(h.test_accuracy), list(h.epochs), list(h.test_loss)
 
-# %% ../nbs/09_explore.ipynb #99d88736
+# %% ../nbs/09_explore.ipynb #23674677
 def storage_figure(stores:dict, # codec → Compressed, or the message saying why the codec failed
                    uncompressed:int, # bytes of the fp32 logits
                    selected:str|None=None, title:str|None=None) -> go.Figure:
@@ -134,7 +134,7 @@ def storage_figure(stores:dict, # codec → Compressed, or the message saying wh
     fig.update_layout(height=330, width=430, template="plotly_white", title=title, margin=dict(t=50, b=40, l=60, r=10))
     return fig
 
-# %% ../nbs/09_explore.ipynb #14aee2a0
+# %% ../nbs/09_explore.ipynb #d59f8f39
 class _Stopped(Exception): pass
 
 def _rates_row(r:dict) -> str: return "".join(f"<td>{r[k]:.3f}</td>" for k in ("R_I", "R_D", "R_C", "F"))
@@ -212,7 +212,7 @@ class Explorer:
         "A static copy of the last label-storage bars."
         return go.Figure(self.bars)
 
-# %% ../nbs/09_explore.ipynb #fc2c2a43
+# %% ../nbs/09_explore.ipynb #3d0e9724
 def _check(self):
     if self._stop.is_set(): raise _Stopped()
 
@@ -240,7 +240,7 @@ def _run(self, s:dict):
         cs = self.pipe.condense(*key)
         k = min(cs.ipc, 10)
         _replace(self.grid, cs.figure(per_class=k, title=f"{s['method']}, IPC {cs.ipc}" + (f" (first {k} shown)" if k < cs.ipc else ""))
-                 .update_layout(height=330, width=max(260, 40 * k + 120)))
+                 .update_layout(height=max(330, 60 * len(cs.classes) + 60), width=max(260, 60 * k + 120)))
         rates = selection_rates(self.pipe.pool, cs); self._check()
         stage = "relabel"; self._say(f"Soft labels: {s['epochs']} epochs…")
         soft = self.pipe.labels(key, s["epochs"]); self._check()
