@@ -165,13 +165,18 @@ class Run:
         self.say("teacher", f"{how}, {t.arch}, test accuracy {_acc(t)}", t0)
         return t
 
+    def _cached_pool(self) -> Pool|None:
+        "The pool folder's pool when this run's teacher built it (None: build it)."
+        folder = self.out / "pool"
+        if not (folder / "pool.json").is_file(): return None
+        p = Pool.load(folder)
+        if p.config["teacher_fingerprint"] != model_fingerprint(self.teacher.model): return None
+        self.say("pool", f"cached, {len(p)} candidates"); return p
+
     @cached_property
     def pool(self):
         teacher, folder, s, t0 = self.teacher, self.out / "pool", self.s, time.perf_counter()
-        if (folder / "pool.json").is_file():
-            p = Pool.load(folder)
-            if p.config["teacher_fingerprint"] == model_fingerprint(teacher.model):
-                self.say("pool", f"cached, {len(p)} candidates"); return p
+        if (p := self._cached_pool()) is not None: return p
         done = len(list((folder / "classes").glob("class_*.safetensors")))
         p = build_pool(self.ds, teacher, mipc=s["mipc"], num_crop=s["num_crop"], factor=s["factor"], scale=tuple(s["scale"]),
                        seed=s["seed"], folder=folder, progress=not self.quiet)

@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .coding_rate import _check_eps, rate_scale
-from .selector import Selection, RateState, _as_picks, _check_weights, _sym, check_problem, default_device, pick_per_class
+from .selector import Selection, RateState, _as_picks, _check_weights, _rate_mode, check_problem, default_device, pick_per_class
 from .data import ImageDataset, load_dataset, load_fashion_mnist, subset
 from .models import Teacher, _atomic_write, default_teacher
 from .pool import Pool, _class_part, _pool_config, build_pool
@@ -130,10 +130,6 @@ def dist_build_pool(ds:ImageDataset, teacher:Teacher,
     return pool if ctx.main else Pool.load(folder)
 
 # %% ../nbs/12_distributed.ipynb #820a99f3
-def _mode(d:int, batch:int, budget:int) -> str:
-    "RateState's choice of update: gram (budget ≤ d), woodbury (batch < d), else rebuild."
-    return "gram" if budget <= d else "woodbury" if batch < d else "rebuild"
-
 class ShardRateState:
     "RateState for one rank's rows of X: rows joining S arrive as vectors, with the owners' state rows the update needs."
     def __init__(self, X:Tensor, # (n, d) this rank's candidate rows
@@ -143,12 +139,13 @@ class ShardRateState:
                 ):
         n, d = X.shape
         self.X, self.lam, self.XS = X, lam, X.new_zeros(0, d)
-        self.mode = _mode(d, batch, budget)
+        self.mode = _rate_mode(d, batch, budget)
         self.q = X.square().sum(1)
         if self.mode == "gram": self.G = X.new_empty(budget, n)
         if self.mode == "woodbury": self.V = X.clone()
 
-    gain = RateState.gain
+    # RateState's own arithmetic, borrowed rather than copied: the same operations on the same numbers
+    gain, _update, _rebuild_from = RateState.gain, RateState._update, RateState._rebuild_from
 
     def rows(self, idx:Tensor) -> Tensor:
         "What the other ranks need of this rank's picks `idx`: their G columns (gram), V rows (woodbury), or nothing."
@@ -159,36 +156,15 @@ class ShardRateState:
     def add(self, P:Tensor, # (c, d) the rows joining S (all ranks' picks, class order)
             E:Tensor, # (c, ·) their owners' `rows`
             refresh:bool=False):
-        "RateState.add with the picks given as rows: the same operations on the same numbers."
-        s, c = len(self.XS), len(P)
+        "RateState.add with the picks given as rows."
+        s = len(self.XS)
         self.XS = torch.cat([self.XS, P])
         if refresh or self.mode == "rebuild": return self.rebuild()
-        I = torch.eye(c, dtype=self.X.dtype, device=self.X.device)
-        if self.mode == "gram":
-            B = E
-            L = torch.linalg.cholesky(_sym(I + self.lam * P @ P.T - B @ B.T))
-            H = (self.X @ (self.lam * P.T) - self.G[:s].T @ B.T) @ torch.linalg.solve_triangular(L, I, upper=False).T
-            self.G[s:s + c] = H.T
-            self.q.sub_(H.square().sum(1) / self.lam)
-        else:
-            VP = E
-            W = self.V @ P.T
-            WM = W @ torch.cholesky_inverse(torch.linalg.cholesky(_sym(I + self.lam * P @ VP.T)))
-            self.V.addmm_(WM, VP, alpha=-self.lam)
-            self.q.sub_(self.lam * (WM * W).sum(1))
+        self._update(P, E, s)
 
     def rebuild(self):
         "Exact refresh from S (RateState.rebuild, with S's rows kept rather than indexed)."
-        XS, d, s = self.XS, self.X.shape[1], len(self.XS)
-        if self.mode == "gram":
-            L = torch.linalg.cholesky(torch.eye(s, dtype=XS.dtype, device=XS.device) + self.lam * XS @ XS.T)
-            self.G[:s] = self.lam * torch.linalg.solve_triangular(L, XS @ self.X.T, upper=False)
-            self.q = self.X.square().sum(1) - self.G[:s].square().sum(0) / self.lam
-            return
-        L = torch.linalg.cholesky(torch.eye(d, dtype=XS.dtype, device=XS.device) + self.lam * XS.T @ XS)
-        H = torch.linalg.solve_triangular(L, self.X.T, upper=False)
-        self.q = H.square().sum(0)
-        if self.mode == "woodbury": self.V = torch.linalg.solve_triangular(L.T, H, upper=True).T
+        self._rebuild_from(self.XS)
 
 # %% ../nbs/12_distributed.ipynb #22e9cff2
 def _extra_width(mode:str, d:int, s:int) -> int: return s if mode == "gram" else d if mode == "woodbury" else 0
@@ -211,7 +187,7 @@ def round_bytes(C:int, # classes
     d_conf = C if d_conf is None else d_conf
     K, s, last = C * ipc, t * C, t + 1 == ipc
     width = 4 + d + (d_conf if alpha else 0)
-    if not last: width += _extra_width(_mode(d, C, K), d, s) + (_extra_width(_mode(d_conf, C, K), d_conf, s) if alpha else 0)
+    if not last: width += _extra_width(_rate_mode(d, C, K), d, s) + (_extra_width(_rate_mode(d_conf, C, K), d_conf, s) if alpha else 0)
     return world * -(-C // world) * width * 8
 
 def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, device=None,
@@ -343,7 +319,6 @@ def dist_map(fn, # fn(job) → a picklable result
 # %% ../nbs/12_distributed.ipynb #cbe04a98
 from functools import cached_property
 from .cli import CliError, Run, _slug, history_from_json, history_to_json, resolve
-from .pool import model_fingerprint
 from .train import train_student
 
 class DistRun(Run):
@@ -373,10 +348,7 @@ class DistRun(Run):
     @cached_property
     def pool(self):
         teacher, folder, s, t0 = self.teacher, self.out / "pool", self.s, time.perf_counter()
-        if (folder / "pool.json").is_file():
-            p = Pool.load(folder)
-            if p.config["teacher_fingerprint"] == model_fingerprint(teacher.model):
-                self.say("pool", f"cached, {len(p)} candidates"); return p
+        if (p := self._cached_pool()) is not None: return p
         p = dist_build_pool(self.ds, teacher, folder, self.ctx, mipc=s["mipc"], num_crop=s["num_crop"], factor=s["factor"],
                             scale=tuple(s["scale"]), seed=s["seed"], progress=False)
         self.say("pool", f"built, {len(p)} candidates", t0)

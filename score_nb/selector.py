@@ -151,7 +151,7 @@ class RateState:
                 ):
         N, d = X.shape
         self.X, self.lam, self.S = X, lam, X.new_zeros(0, dtype=torch.long)
-        self.mode = "gram" if budget <= d else "woodbury" if batch < d else "rebuild"
+        self.mode = _rate_mode(d, batch, budget)
         self.q = X.square().sum(1)                              # S empty: A = I
         if self.mode == "gram": self.G = X.new_empty(budget, N)   # rows of L_S⁻¹ λ X_S Xᵀ, filled as S grows
         if self.mode == "woodbury": self.V = X.clone()            # X A⁻¹
@@ -162,18 +162,25 @@ class RateState:
 
     def add(self, idx:Tensor, refresh:bool=False):
         "Add rows `idx` to S by a rank-len(idx) update, or rebuild exactly (when asked, or when that is cheaper)."
-        s, c = len(self.S), len(idx)
+        s = len(self.S)
         self.S = torch.cat([self.S, idx])
         if refresh or self.mode == "rebuild": return self.rebuild()
-        P, I = self.X[idx], torch.eye(c, dtype=self.X.dtype, device=self.X.device)
+        self._update(self.X[idx], self.G[:s, idx].T if self.mode == "gram" else self.V[idx], s)
+
+    def _update(self, P:Tensor, # (c, d) the rows joining S
+                E:Tensor, # their state rows: gram, their G columns B (c, s); woodbury, their V rows P A⁻¹ (c, d)
+                s:int, # rows S held before
+               ):
+        "The rank-c step on the picks' rows and state rows (shared with the distributed selector's ShardRateState)."
+        I = torch.eye(len(P), dtype=self.X.dtype, device=self.X.device)
         if self.mode == "gram":                                 # block step of an incremental Cholesky of I + λ X_S X_Sᵀ
-            B = self.G[:s, idx].T                               # (c, s): the picks' own rows
+            B = E                                               # (c, s): the picks' own rows
             L = torch.linalg.cholesky(_sym(I + self.lam * P @ P.T - B @ B.T))
             H = (self.X @ (self.lam * P.T) - self.G[:s].T @ B.T) @ torch.linalg.solve_triangular(L, I, upper=False).T
-            self.G[s:s + c] = H.T
+            self.G[s:s + len(P)] = H.T
             self.q.sub_(H.square().sum(1) / self.lam)
         else:                                                   # Woodbury on the feature side
-            VP = self.V[idx]                                    # P A⁻¹
+            VP = E                                              # P A⁻¹
             W = self.V @ P.T                                    # X A⁻¹ Pᵀ
             WM = W @ torch.cholesky_inverse(torch.linalg.cholesky(_sym(I + self.lam * P @ VP.T)))
             self.V.addmm_(WM, VP, alpha=-self.lam)
@@ -181,7 +188,10 @@ class RateState:
 
     def rebuild(self):
         "Exact refresh of the state from S, on the smaller side."
-        XS, d, s = self.X[self.S], self.X.shape[1], len(self.S)
+        self._rebuild_from(self.X[self.S])
+
+    def _rebuild_from(self, XS:Tensor): # (s, d) the rows of S
+        d, s = self.X.shape[1], len(XS)
         if self.mode == "gram":
             L = torch.linalg.cholesky(torch.eye(s, dtype=XS.dtype, device=XS.device) + self.lam * XS @ XS.T)
             self.G[:s] = self.lam * torch.linalg.solve_triangular(L, XS @ self.X.T, upper=False)
@@ -193,6 +203,10 @@ class RateState:
         if self.mode == "woodbury": self.V = torch.linalg.solve_triangular(L.T, H, upper=True).T
 
 def _sym(M:Tensor) -> Tensor: return 0.5 * (M + M.T)
+
+def _rate_mode(d:int, batch:int, budget:int) -> str:
+    "Which update a RateState uses: gram (budget ≤ d), woodbury (batch < d), else rebuild."
+    return "gram" if budget <= d else "woodbury" if batch < d else "rebuild"
 
 # %% ../nbs/01_selector.ipynb #ecda3617
 @dataclass
