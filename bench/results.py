@@ -2,7 +2,7 @@
 
   python bench/results.py --dataset fashion_mnist --out results/results_fashion_mnist.json
   python bench/results.py --dataset digits --out results/results_digits.json
-  options: --seeds 0 1 2   --sections grid,methods,compression,crossarch   --work runs/results-<dataset>
+  options: --seeds 0 1 2   --sections grid,methods,compression,crossarch,sensitivity   --work runs/results-<dataset>
 
 Sections (in the order they run; every student's result is cached under --work, so an interrupted run resumes and a
 rerun only re-aggregates):
@@ -13,6 +13,9 @@ rerun only re-aggregates):
                labels; reference rows: the full-data teacher, and random with hard labels.
   compression  IPC 10, SCORE's set: codecs rpca, svd, topk, prune at 10/20/30/40x (1x = the uncompressed row).
   crossarch    sets built with the ConvNet teacher, students ResNet-18 (timm, from scratch).
+  sensitivity  on the validation split, IPC 1 and 10, SCORE at the chosen alpha/beta: the coding rates' distortion eps,
+               and the pool (fewer real images per class, fewer or more crops per image, more R_C views), with RDED on
+               the same pools for reference. Nothing here is chosen on, or reported from, the test split.
 Seed s drives the selection (random baseline), the label views, the student's initialisation and order; the pool
 (teacher passes over the training images) is built once, seed 0.
 """
@@ -35,6 +38,13 @@ ALPHAS, BETAS = (0.0, 2.0, 5.0, 10.0), (0.0, 0.1, 1.0)
 METHODS = ("random", "rded", "herding", "kcenter", "score")
 CODECS, RATIOS = ("rpca", "svd", "topk", "prune"), (10, 20, 30, 40)
 LOW_RATIOS = (2, 5)            # rpca only: where the low-rank + sparse store starts to lose the views' labels
+EPSILONS = (0.1, 0.25, 1.0, 2.0)   # besides the grid's 0.5
+POOL_VARIANTS = {              # name: (build_pool settings over the dataset's, methods the change can affect)
+    "mipc100": (dict(mipc=100), ("score", "rded")),       # a third of the real images per class
+    "crops1": (dict(num_crop=1), ("score", "rded")),      # one crop per image: no choice of crop
+    "crops10": (dict(num_crop=10), ("score", "rded")),    # twice RDED's crops per image
+    "views32": (dict(n_aug=32), ("score",)),              # R_C from 32 augmented views instead of 8 (RDED ignores R_C)
+}
 
 
 def mean_std(xs):
@@ -88,7 +98,7 @@ def run(args):
     vds = validation_split(ds, 0.1, seed=0)
     chosen = {}
     methods = [m for m in METHODS + ("random-hard",) if m in args.methods.split(",")]
-    if "grid" in sections or "compression" in sections or "crossarch" in sections or ("methods" in sections and "score" in methods):
+    if set(sections) & {"grid", "compression", "crossarch", "sensitivity"} or ("methods" in sections and "score" in methods):
         vpool = build_pool(vds, teacher, folder=work / "pool-val", progress=False, **cfg["pool"])
         grid = {}
         for ipc, gseeds in ((1, seeds[:2]), (10, seeds[:1])):
@@ -115,6 +125,40 @@ def run(args):
         chosen[50] = chosen[10]
         out["grid"] = dict(validation=vds.name, validation_images=len(vds.test_labels), alphas=ALPHAS, betas=BETAS, eps=0.5,
                            ipcs=grid)
+
+    # ---- ε and the pool, on the validation split -------------------------------------------------------------------
+    if "sensitivity" in sections:
+        rows, sseeds = [], seeds[:2]
+        def val_student(ipc, m, s, p, key, **kw):
+            def fn():
+                cs = condense(vds, teacher, ipc, method=m, pool=p, seed=s, progress=False, **kw)
+                return train_student(cs, labels_for(cs, teacher, E[ipc], s, work, key), vds, seed=s, **ev)
+            r = R.student(key, fn)
+            return r["final_accuracy"] if r else None
+        for ipc in [i for i in args.ipcs if i in (1, 10)]:
+            a, b = chosen[ipc]["alpha"], chosen[ipc]["beta"]
+            print(f"sensitivity IPC {ipc} on {vds.name} (alpha {a:g}, beta {b:g})", flush=True)
+            base = f"val-ipc{ipc}-score-a{a:g}-b{b:g}"                # the grid's cell: eps 0.5, default pool
+            cells = [("eps", 0.5, "score", [val_student(ipc, "score", s, vpool, f"{base}-s{s}", alpha=a, beta=b) for s in sseeds])]
+            cells += [("eps", e, "score", [val_student(ipc, "score", s, vpool, f"{base}-eps{e:g}-s{s}", alpha=a, beta=b, eps=e)
+                                           for s in sseeds]) for e in EPSILONS if "eps" in args.vary.split(",")]
+            cells += [("pool", "default", "score", cells[0][3])]              # the same students as eps 0.5
+            cells += [("pool", "default", "rded", [val_student(ipc, "rded", s, vpool, f"val-ipc{ipc}-rded-s{s}") for s in sseeds])]
+            for name, (kw, ms) in POOL_VARIANTS.items():
+                if "pool" not in args.vary.split(","): break
+                if R.cached_only and not (work / f"pool-val-{name}" / "pool.json").exists(): continue
+                vp = build_pool(vds, teacher, folder=work / f"pool-val-{name}", progress=False, **{**cfg["pool"], **kw})
+                for m in ms:
+                    kws = dict(alpha=a, beta=b) if m == "score" else {}
+                    cells.append(("pool", name, m, [val_student(ipc, m, s, vp, f"val-ipc{ipc}-{m}-{name}-s{s}", **kws) for s in sseeds]))
+            for what, setting, m, accs in cells:
+                acc = mean_std(accs)
+                if acc is None: continue
+                rows.append(dict(ipc=ipc, varied=what, setting=setting, method=m, validation_accuracy=acc, epochs=E[ipc]))
+                print(f"  IPC {ipc:>2} {what} {setting!s:<8} {m:<6} {acc['mean']:.4f} ± {acc['std']:.4f}", flush=True)
+        out["sensitivity"] = dict(validation=vds.name, seeds=sseeds, chosen={str(k): v for k, v in chosen.items() if k in (1, 10)},
+                                  default_pool=cfg["pool"], default_eps=0.5, variants={k: v[0] for k, v in POOL_VARIANTS.items()},
+                                  rows=rows)
 
     def condensed(method, ipc, s):
         kw = chosen[ipc] if method == "score" else {}
@@ -219,7 +263,7 @@ if __name__ == "__main__":
     ap.add_argument("--out"); ap.add_argument("--work")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--ipcs", type=int, nargs="+", default=[1, 10, 50])
-    ap.add_argument("--sections", default="grid,methods,compression,crossarch")
+    ap.add_argument("--sections", default="grid,methods,compression,crossarch,sensitivity")
     ap.add_argument("--methods", default=",".join(METHODS + ("random-hard",)), help="a subset of the methods section's rows")
     ap.add_argument("--codecs", default=",".join(CODECS), help="a subset of the compression section's codecs")
     ap.add_argument("--cached-only", action="store_true", help="aggregate finished students only; train nothing")
@@ -227,6 +271,7 @@ if __name__ == "__main__":
     ap.add_argument("--crossarch-seeds", type=int, nargs="*", help="default: --seeds")
     ap.add_argument("--ratios", type=int, nargs="+", default=list(RATIOS), help="compression ratios (order = run order)")
     ap.add_argument("--low-ratios", type=int, nargs="*", default=list(LOW_RATIOS), help="extra rpca ratios")
+    ap.add_argument("--vary", default="eps,pool", help="what the sensitivity section varies (a subset: eps, pool)")
     args = ap.parse_args()
     res = run(args)
     if args.out:
