@@ -137,17 +137,17 @@ def run(args):
                 return train_student(cs, labels_for(cs, teacher, E[ipc], s, work, key), vds, seed=s, **ev)
             r = R.student(key, fn)
             return r["final_accuracy"] if r else None
+        vary = set(args.vary.split(","))
         for ipc in [i for i in args.ipcs if i in (1, 10)]:
             a, b = chosen[ipc]["alpha"], chosen[ipc]["beta"]
             print(f"sensitivity IPC {ipc} on {vds.name} (alpha {a:g}, beta {b:g})", flush=True)
             base = f"val-ipc{ipc}-score-a{a:g}-b{b:g}"                # the grid's cell: eps 0.5, default pool
             cells = [("eps", 0.5, "score", [val_student(ipc, "score", s, vpool, f"{base}-s{s}", alpha=a, beta=b) for s in sseeds])]
             cells += [("eps", e, "score", [val_student(ipc, "score", s, vpool, f"{base}-eps{e:g}-s{s}", alpha=a, beta=b, eps=e)
-                                           for s in sseeds]) for e in EPSILONS if "eps" in args.vary.split(",")]
+                                           for s in sseeds]) for e in EPSILONS if "eps" in vary]
             cells += [("pool", "default", "score", cells[0][3])]              # the same students as eps 0.5
             cells += [("pool", "default", "rded", [val_student(ipc, "rded", s, vpool, f"val-ipc{ipc}-rded-s{s}") for s in sseeds])]
-            for name, (kw, ms) in POOL_VARIANTS.items():
-                if "pool" not in args.vary.split(","): break
+            for name, (kw, ms) in POOL_VARIANTS.items() if "pool" in vary else ():
                 if R.cached_only and not (work / f"pool-val-{name}" / "pool.json").exists(): continue
                 vp = build_pool(vds, teacher, folder=work / f"pool-val-{name}", progress=False, **{**cfg["pool"], **kw})
                 for m in ms:
@@ -205,27 +205,26 @@ def run(args):
         cseeds = args.compression_seeds or seeds
         out["compression_seeds"] = cseeds
         for codec, ratio in [(c, r) for c in LOW_RATIO_CODECS for r in args.low_ratios if c in codecs] + [(c, r) for c in CODECS for r in args.ratios if c in codecs]:
-            if True:
-                res, meta = [], None
-                for s in cseeds:
-                    cs, soft = soft_for("score", 10, s)
-                    Y = soft.logits.transpose(0, 1).contiguous()
-                    try:
-                        c = compress(Y, ratio, codec)
-                    except ValueError as e:
-                        meta = dict(error=str(e)); break
-                    Yhat = c.decompress()
-                    meta = dict(bytes=c.nbytes, uncompressed_bytes=Y.numel() * 4, ratio=c.ratio, kl=label_kl(Y, Yhat),
-                                argmax_agreement=(Yhat.argmax(-1) == Y.argmax(-1)).double().mean().item(),
-                                bytes_per_view=c.nbytes / (Y.shape[0] * Y.shape[1]))
-                    res.append(R.student(f"test-ipc10-score-{codec}{ratio}-s{s}",
-                                         lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev)))
-                    if res[-1] is None: res.pop()
-                if not res and "error" not in meta: continue                     # --cached-only: not run yet
-                rows.append(dict(codec=codec, target=ratio, **meta,
-                                 **(dict(accuracy=mean_std([r["final_accuracy"] for r in res])) if res else {})))
-                print(f" {codec} {ratio}x: " + (f"{rows[-1]['accuracy']['mean']:.4f} ± {rows[-1]['accuracy']['std']:.4f}, "
-                                                 f"{meta['bytes']} B" if res else meta["error"]), flush=True)
+            res, meta = [], None
+            for s in cseeds:
+                cs, soft = soft_for("score", 10, s)
+                Y = soft.logits.transpose(0, 1).contiguous()
+                try:
+                    c = compress(Y, ratio, codec)
+                except ValueError as e:
+                    meta = dict(error=str(e)); break
+                Yhat = c.decompress()
+                meta = dict(bytes=c.nbytes, uncompressed_bytes=Y.numel() * 4, ratio=c.ratio, kl=label_kl(Y, Yhat),
+                            argmax_agreement=(Yhat.argmax(-1) == Y.argmax(-1)).double().mean().item(),
+                            bytes_per_view=c.nbytes / (Y.shape[0] * Y.shape[1]))
+                res.append(R.student(f"test-ipc10-score-{codec}{ratio}-s{s}",
+                                     lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev)))
+                if res[-1] is None: res.pop()
+            if not res and "error" not in meta: continue                     # --cached-only: not run yet
+            rows.append(dict(codec=codec, target=ratio, **meta,
+                             **(dict(accuracy=mean_std([r["final_accuracy"] for r in res])) if res else {})))
+            print(f" {codec} {ratio}x: " + (f"{rows[-1]['accuracy']['mean']:.4f} ± {rows[-1]['accuracy']['std']:.4f}, "
+                                             f"{meta['bytes']} B" if res else meta["error"]), flush=True)
         cs, soft = soft_for("score", 10, seeds[0])                       # what the codecs face: each image's E × C matrix
         Y = soft.logits.transpose(0, 1).double()
         sv = torch.linalg.svdvals(Y - Y.mean(1, keepdim=True))
@@ -275,6 +274,8 @@ if __name__ == "__main__":
     ap.add_argument("--low-ratios", type=int, nargs="*", default=list(LOW_RATIOS), help="extra ratios for rpca and topk")
     ap.add_argument("--vary", default="eps,pool", help="what the sensitivity section varies (a subset: eps, pool)")
     args = ap.parse_args()
+    if unknown := set(args.vary.split(",")) - {"eps", "pool"}:
+        ap.error(f"--vary: unknown {sorted(unknown)}; use a comma-separated subset of eps,pool")
     res = run(args)
     if args.out:
         prev = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
