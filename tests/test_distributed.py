@@ -1,7 +1,8 @@
 """Two torchrun ranks on a Fashion-MNIST slice: pool, SCORE selection and soft labels equal the single-process results bit for bit."""
-import json, os, subprocess, sys, tempfile
+import json, os, sys
 from pathlib import Path
 import pytest, torch
+from conftest import run_process
 
 FM = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
@@ -24,7 +25,7 @@ def test_two_ranks_equal_one_process_on_fashion_mnist(tmp_path, monkeypatch):
     out = tmp_path / "job"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "score_nb.distributed",
            "--out", str(out), "--dataset", "fashion_mnist:20", "--mipc", "20", "--num-crop", "3", "--ipc", "3", "--epochs", "3"]
-    r = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=600)
+    r = run_process(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=600)      # torchrun and its workers, reaped on any path
     assert r.returncode == 0, r.stderr[-3000:]
     got = Pool.load(out / "pool")
     for k in POOL_TENSORS: assert torch.equal(getattr(got, k), getattr(pool, k)), k

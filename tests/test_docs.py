@@ -11,6 +11,7 @@ import base64, itertools, json, os, re, shutil, socket, subprocess, sys, tempfil
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 import pytest
+from conftest import child_process, run_process, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "_docs"
@@ -37,19 +38,27 @@ class Browser:
     "One headless Chromium, driven over the DevTools protocol."
     def __init__(self, width:int=1280, height:int=900):
         import websocket
-        self.profile = tempfile.TemporaryDirectory()
-        self.proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={self.profile.name}", "--remote-debugging-port=0",
-                                      f"--window-size={width},{height}", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = Path(self.profile.name) / "DevToolsActivePort"
-        for _ in range(600):
-            if port_file.exists() and port_file.read_text().strip(): break
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        page = next(t for t in json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list")) if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=120, suppress_origin=True)
-        self.ids = itertools.count(1)
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
-        self.call("Page.enable")
+        # removed only after Chromium and every process it started are gone (close); never fails the test
+        self.profile = tempfile.TemporaryDirectory(prefix="score-nb-chromium-", ignore_cleanup_errors=True)
+        self.proc, self.ws = None, None
+        try:
+            self.proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={self.profile.name}", "--remote-debugging-port=0",
+                                          f"--window-size={width},{height}", "about:blank"], start_new_session=True,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            port_file = Path(self.profile.name) / "DevToolsActivePort"
+            for _ in range(600):
+                if port_file.exists() and len(port_file.read_text().split()) == 2: break
+                if self.proc.poll() is not None: raise RuntimeError(f"Chromium exited with {self.proc.returncode} before it listened")
+                time.sleep(0.1)
+            port, self.browser_path = port_file.read_text().split()
+            self.port = int(port)
+            page = next(t for t in json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list")) if t["type"] == "page")
+            self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=120, suppress_origin=True)
+            self.ids = itertools.count(1)
+            self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+            self.call("Page.enable")
+        except BaseException:
+            self.close(); raise
 
     def call(self, method:str, **params) -> dict:
         i = next(self.ids)
@@ -75,31 +84,37 @@ class Browser:
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
 
     def close(self):
-        self.ws.close(); self.proc.terminate(); self.proc.wait(10); self.profile.cleanup()
+        "Browser.close over DevTools, wait for Chromium to exit (kill its process group if it will not), then remove the profile."
+        import websocket
+        if self.ws is not None:
+            try: self.ws.close()
+            except OSError: pass
+        if self.proc is not None and self.proc.poll() is None:
+            try:                               # the browser target (not the page) owns Browser.close
+                ws = websocket.create_connection(f"ws://127.0.0.1:{self.port}{self.browser_path}", timeout=10, suppress_origin=True)
+                ws.send(json.dumps(dict(id=1, method="Browser.close"))); ws.close()
+            except (OSError, AttributeError, websocket.WebSocketException): pass
+        if self.proc is not None: stop_group(self.proc, grace=20)
+        self.profile.cleanup()
 
 
 @pytest.fixture(scope="module")
 def site():
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, str(ROOT / ".ci" / "docs.py")], cwd=ROOT, capture_output=True, text=True, timeout=900,
-                       env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    r = run_process([sys.executable, str(ROOT / ".ci" / "docs.py")], cwd=ROOT, timeout=900, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     print(r.stdout[-3000:], r.stderr[-6000:] if r.returncode else "", sep="\n")
     assert r.returncode == 0, "the docs build failed (its output is above)"
     print(f"docs build: {time.perf_counter() - t0:.0f} s")
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(DOCS)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
-    browser = None
-    try:
+    with child_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(DOCS)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         for _ in range(100):
             try: urllib.request.urlopen(base, timeout=1).close(); break
             except OSError: time.sleep(0.1)
         browser = Browser()
-        yield base, json.loads((DOCS / "pages.json").read_text()), browser
-    finally:
-        if browser is not None: browser.close()
-        server.terminate(); server.wait(10)
+        try: yield base, json.loads((DOCS / "pages.json").read_text()), browser
+        finally: browser.close()
 
 
 def test_every_notebook_has_a_page(site):
