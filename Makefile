@@ -1,6 +1,7 @@
 # One-command workflows on a fresh clone (Linux x86_64, Python 3.11). Every target sets up .venv first.
 #   make demo   the whole job on the embedded digits dataset: condense, soft labels, compression, students
-#   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist and chromium if absent)
+#   make test   run every notebook's tests and tests/ under pytest (installs Debian's dataset-fashion-mnist, chromium and the
+#               glyphs typefaces if absent)
 #   make docs   the docs site in _docs/ without Quarto (.ci/docs.py); `nbdev-docs` where Quarto is installed
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test export clean-nbs readme bench outputs docs screenshots
+.PHONY: setup glyph-fonts demo test export clean-nbs readme bench outputs docs screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,7 +36,13 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM)
+# the glyphs benchmark's typefaces: score_nb.data names the Debian packages it still needs
+glyph-fonts: $(STAMP)
+	@missing="$$($(PY) -c 'from score_nb.data import missing_glyph_packages; print(" ".join(missing_glyph_packages()))')"; \
+	if [ -n "$$missing" ]; then echo "installing the glyphs typefaces: $$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+
+test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM) glyph-fonts
 	$(PY) -m pytest -q tests
 
 export: $(STAMP)
