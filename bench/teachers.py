@@ -1,6 +1,8 @@
-"""Reference teachers: the ConvNet on digits and on Fashion-MNIST, trained from scratch on this machine.
+"""Reference teachers: the ConvNet on digits, Fashion-MNIST, glyphs200 and glyphs, trained from scratch on this machine.
 
-  python bench/teachers.py --out results/teachers.json [--skip-fashion]
+  python bench/teachers.py --out results/teachers.json [--datasets digits,fashion_mnist,glyphs200,glyphs]
+
+Rows of datasets not asked for are kept from an existing --out file.
 
 Each teacher is trained with its recipe in score_nb.models.TEACHER_RECIPES.
 
@@ -9,19 +11,21 @@ Prints JSON (test accuracy, training seconds, seconds per epoch). Teachers land 
 """
 import argparse, json, os, platform, time
 import torch
-from score_nb.data import load_digits_dataset, load_fashion_mnist
+from score_nb.data import load_dataset
 from score_nb.models import TEACHER_RECIPES, default_teacher
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out"); ap.add_argument("--skip-fashion", action="store_true")
+    ap.add_argument("--out"); ap.add_argument("--datasets", default="digits,fashion_mnist,glyphs200,glyphs")
     args = ap.parse_args()
+    names = args.datasets.split(",")
+    if unknown := sorted(set(names) - set(TEACHER_RECIPES)): ap.error(f"--datasets: no recipe for {unknown}; known: {sorted(TEACHER_RECIPES)}")
     machine = f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__}, device " + \
               ("cuda" if torch.cuda.is_available() else "cpu")
-    rows = []
-    jobs = [("digits", load_digits_dataset)] + ([] if args.skip_fashion else [("fashion_mnist", load_fashion_mnist)])
-    for name, load in jobs:
-        ds = load()
+    kept = json.load(open(args.out))["teachers"] if args.out and os.path.exists(args.out) else []
+    rows = [r for r in kept if r["dataset"] not in names]
+    for name in names:
+        ds = load_dataset(name)
         t = default_teacher(ds)
         epochs = TEACHER_RECIPES[name]["epochs"]
         rows.append(dict(dataset=name, arch=t.arch, recipe=TEACHER_RECIPES[name], epochs=epochs, test_accuracy=t.test_accuracy,

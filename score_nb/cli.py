@@ -61,8 +61,8 @@ def normalise(s:dict) -> dict:
     s["dataset"] = _dataset_key(s["dataset"])
     if s["method"] not in SELECTORS: raise CliError(f"unknown --method {s['method']!r}: choose one of {', '.join(sorted(SELECTORS))}.")
     s["codec"] = [c.strip() for c in (s["codec"].split(",") if isinstance(s["codec"], str) else s["codec"])]
-    bad = [c for c in s["codec"] if c not in ENCODERS]
-    if bad: raise CliError(f"unknown --codec {','.join(bad)!r}: choose from {', '.join(sorted(ENCODERS))} (several: comma-separated).")
+    bad = [c for c in s["codec"] if c not in ENCODERS and c != "auto"]
+    if bad: raise CliError(f"unknown --codec {','.join(bad)!r}: choose from {', '.join(sorted(ENCODERS) + ['auto'])} (several: comma-separated).")
     s["seeds"], s["scale"] = _numbers(s["seeds"], int, "seeds"), _numbers(s["scale"], float, "scale")
     if not s["seeds"]: raise CliError("--seeds needs at least one student seed, e.g. --seeds 0,1,2.")
     if len(s["scale"]) != 2: raise CliError(f"--scale takes two numbers, the crop area range (e.g. 0.25,1); got {s['scale']}.")
@@ -211,12 +211,12 @@ class Run:
         soft, path, t0 = self.labels, self.out / "compressed" / f"{codec}-{ratio:g}x.safetensors", time.perf_counter()
         if path.is_file():
             c = self._compressed[codec, ratio] = load_compressed(path); self.say("compress", f"cached, {codec} {c.ratio:.1f}×"); return c
-        try: c = compress(soft.logits.transpose(0, 1), ratio, codec)
+        try: c = compress(soft.logits.transpose(0, 1), ratio, codec, labels=self.condensed.labels)   # refuses worse-than-hard labels
         except ValueError as e:
             raise CliError(f"--ratio {ratio:g} is out of reach for --codec {codec} on these labels ({soft.logits.shape[0]} epochs × "
                            f"{soft.logits.shape[2]} classes per image): {e} Choose a lower --ratio or another --codec.") from None
         c.save(path)
-        self.say("compress", f"{codec} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
+        self.say("compress", f"{codec}{' → ' + c.codec if codec == 'auto' else ''} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
         self._compressed[codec, ratio] = c
         return c
 
@@ -328,7 +328,7 @@ def run(out:str=None, # the run folder: every stage is written here and read bac
         ipc:int=None, # condensed images per class
         method:str=None, # selection method (score, rded, random, herding, kcenter)
         ratio:float=None, # compression ratio of the soft labels (fp32 bytes ÷ stored bytes)
-        codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, fp16, int8
+        codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, prune-int8, prune-int4, fp16, int8, auto
         epochs:int=None, # epochs of soft labels (one teacher view per image per epoch); students train as many
         seeds:str=None, # student seeds, comma-separated
         alpha:float=None, # SCORE's weight on R_D (discriminativeness)
@@ -386,7 +386,7 @@ def relabel_(out:str=None, # the run folder
 
 @call_parse
 def compress_(out:str=None, # the run folder
-              codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, fp16, int8
+              codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, prune-int8, prune-int4, fp16, int8, auto
               ratio:float=None, # compression ratio (fp32 bytes ÷ stored bytes)
               quiet:bool=False): # no progress bars
     "Compressed copies of the soft labels, one file per codec and ratio."

@@ -311,14 +311,24 @@ def _encode(Y, ratio, codec, **kwargs):
         target *= ratio / c.ratio
     return c
 
+def _image_class(Y:Tensor, views:Tensor) -> Tensor:
+    "(N,) the class each image's labels favour: argmax of its mean softmax over `views` ((N, E) bool)."
+    return (Y.softmax(-1) * views[..., None]).sum(1).argmax(-1)
+
 def _guard(Y, c, labels, ratio):
-    "Refuse a store whose decoded argmax disagrees with the teacher's more often than the image's hard label does."
+    "Refuse a store that teaches wrong classes more often than hard labels would: per view, and per image."
+    D, views = c.decompress(), replayed_views(c)
     hard = (Y.argmax(-1) == labels[:, None]).double().mean().item()
-    got = argmax_agreement(Y, c)
+    got = (D.argmax(-1) == Y.argmax(-1))[views].double().mean().item()
     if got < hard:
         raise ValueError(f"{c.codec} at {ratio}× decodes labels whose argmax matches the uncompressed label on {got:.1%} of the "
                          f"views a student replays, below a hard label's {hard:.1%}: use a lower ratio or codec='auto'.")
-    c.report.update(argmax_agreement=got, hard_label_agreement=hard)
+    hard_img = (_image_class(Y, torch.ones_like(views)) == labels).double().mean().item()
+    got_img = (_image_class(D, views) == _image_class(Y, views)).double().mean().item()
+    if got_img < hard_img:
+        raise ValueError(f"{c.codec} at {ratio}× decodes labels that favour the uncompressed labels' class for {got_img:.1%} of the "
+                         f"images, below a hard label's {hard_img:.1%}: use a lower ratio or codec='auto'.")
+    c.report.update(argmax_agreement=got, hard_label_agreement=hard, image_class_agreement=got_img, hard_label_image_agreement=hard_img)
 
 def compress(Y:Tensor, # (N, E, C) logits: N images × E epochs × C classes
              ratio:float|None, # target compression ratio (None for fp16 / int8)

@@ -160,7 +160,7 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
     ds = load_digits_dataset()
     teacher = default_teacher(ds, progress=False)
     pool = build_pool(ds, teacher, mipc=60, scale=(0.25, 1.0), progress=False)
-    runs = {}                                                            # row -> ipc -> accuracies over seeds
+    runs, chosen = {}, {}                                                # row -> ipc -> accuracies over seeds; auto's picks
     def add(row, ipc, h): runs.setdefault(row, {}).setdefault(ipc, []).append(h.final_accuracy)
     for ipc in ipcs:
         for m in methods:
@@ -172,9 +172,10 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
                 if m == "random": add("random, hard labels", ipc, train_student(cs, None, ds, records=soft.records, seed=s, progress=False))
                 if m == "score":
                     Y = soft.logits.transpose(0, 1)
-                    for codec in ("rpca", "prune"):
-                        add(f"score, {codec} {ratio:g}x", ipc, train_student(cs, compress(Y, ratio, codec), ds, records=soft.records,
-                                                                              seed=s, progress=False))
+                    for codec in ("auto", "prune", "rpca"):
+                        c = compress(Y, ratio, codec, **(dict(labels=cs.labels) if codec == "auto" else {}))
+                        if codec == "auto": chosen.setdefault(c.codec, []).append(ipc)
+                        add(f"score, {codec} {ratio:g}x", ipc, train_student(cs, c, ds, records=soft.records, seed=s, progress=False))
     table = {row: {ipc: (torch.tensor(a).mean().item(), torch.tensor(a).std().item() if len(a) > 1 else 0.0) for ipc, a in per.items()}
              for row, per in runs.items()}
     if verbose:
@@ -183,5 +184,6 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
         print(f"{'':<22}" + "".join(f"{'IPC ' + str(i):>17}" for i in ipcs))
         for row, per in table.items():
             print(f"{row:<22}" + "".join(f"{per[i][0]:>10.3f} ± {per[i][1]:.3f}" for i in ipcs))
+        if chosen: print("auto chose " + ", ".join(f"{k} (IPC {sorted(set(v))})" for k, v in chosen.items()))
         print(f"({time.perf_counter() - t0:.0f} s)")
     return table
