@@ -10,6 +10,7 @@ __all__ = ['PRUNE_BITS', 'ENCODERS', 'DECODERS', 'AUTO_CODECS', 'svt', 'rpca', '
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
 import json, math, os, time
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -232,8 +233,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
                       dict(split=phi, rpca_iterations=iters, rpca_seconds=rpca_seconds))
 
 ENCODERS = {"fp16": _enc_fp16, "int8": _enc_int8, "topk": _enc_topk, "prune": _enc_prune,
-            "prune-int8": lambda Y, ratio, **kw: _enc_prune(Y, ratio, bits=8, **kw),
-            "prune-int4": lambda Y, ratio, **kw: _enc_prune(Y, ratio, bits=4, **kw), "svd": _enc_svd, "rpca": _enc_rpca}
+            "prune-int8": partial(_enc_prune, bits=8), "prune-int4": partial(_enc_prune, bits=4), "svd": _enc_svd, "rpca": _enc_rpca}
 
 # %% ../nbs/07_compress.ipynb #63c07a95
 def _dec_prune(c):
@@ -288,9 +288,9 @@ def replayed_views(c:Compressed) -> Tensor:
     "(N, E) bool: the (image, epoch) views a student trains on with these labels (the kept records for the prune codecs, else all)."
     return kept_records(c) if c.codec in PRUNE_BITS else torch.ones(c.shape[:2], dtype=torch.bool)
 
-def faithful_views(Y:Tensor, c:Compressed, T:float=4.0, tol:float=0.01) -> Tensor:
+def faithful_views(Y:Tensor, c:Compressed, T:float=4.0, tol:float=0.01, decoded:Tensor|None=None) -> Tensor:
     "(N, E) bool: views a student replays whose decoded label has the uncompressed argmax and KL(T) ≤ `tol` from it."
-    D = c.decompress()
+    D = c.decompress() if decoded is None else decoded
     p, q = (Y.double() / T).log_softmax(-1), (D.double() / T).log_softmax(-1)
     kl = (p.exp() * (p - q)).sum(-1)
     return replayed_views(c) & (D.argmax(-1) == Y.argmax(-1)) & (kl <= tol)
@@ -315,9 +315,9 @@ def _image_class(Y:Tensor, views:Tensor) -> Tensor:
     "(N,) the class each image's labels favour: argmax of its mean softmax over `views` ((N, E) bool)."
     return (Y.softmax(-1) * views[..., None]).sum(1).argmax(-1)
 
-def _guard(Y, c, labels, ratio):
-    "Refuse a store that teaches wrong classes more often than hard labels would: per view, and per image."
-    D, views = c.decompress(), replayed_views(c)
+def _guard(Y, c, labels, ratio, D):
+    "Refuse a store (decoded: D) that teaches wrong classes more often than hard labels would: per view, and per image."
+    views = replayed_views(c)
     hard = (Y.argmax(-1) == labels[:, None]).double().mean().item()
     got = (D.argmax(-1) == Y.argmax(-1))[views].double().mean().item()
     if got < hard:
@@ -349,15 +349,15 @@ def compress(Y:Tensor, # (N, E, C) logits: N images × E epochs × C classes
     Y = Y.float().cpu()
     if codec != "auto":
         c = _encode(Y, ratio, codec, **kwargs)
-        if labels is not None: _guard(Y, c, labels, ratio)
+        if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
         return c
     scores, best = {}, None
     for name in AUTO_CODECS:
         try:
-            c = _encode(Y, ratio, name, **kwargs)
-            if labels is not None: _guard(Y, c, labels, ratio)
+            c = _encode(Y, ratio, name, **kwargs); D = c.decompress()              # decoded once per candidate
+            if labels is not None: _guard(Y, c, labels, ratio, D)
         except ValueError as e: scores[name] = str(e); continue
-        scores[name] = faithful_views(Y, c).double().mean().item()
+        scores[name] = faithful_views(Y, c, decoded=D).double().mean().item()
         if best is None or scores[name] > scores[best.codec]: best = c
     if verbose:
         print(f"auto at {ratio}×: share of views replayed with a faithful label — " + ", ".join(

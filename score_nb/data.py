@@ -336,13 +336,15 @@ def load_glyphs(classes:int=1000, # number of characters (classes)
     if classes < 2: raise ValueError(f"`classes` must be ≥ 2; got {classes}.")
     name = "glyphs" if classes == 1000 else f"glyphs{classes}"
     config = dict(version=2, classes=classes, train_views=train_views, test_views=test_views, size=size, seed=seed,
-                  typefaces=[t[:4] + (t[4],) for t in GLYPH_TYPEFACES])
+                  typefaces=GLYPH_TYPEFACES)
     key = hashlib.sha256(json.dumps(config).encode()).hexdigest()[:12]
     path = Path(os.environ.get("SCORE_NB_CACHE", Path.home() / ".cache" / "score-nb")) / "datasets" / f"{name}-{key}.npz"
     meta = path.with_suffix(".json")
     if cache and path.is_file() and meta.is_file():
-        ds = load_npz(path, name=name)
-        if ds.fingerprint() == json.loads(meta.read_text()).get("fingerprint"): return ds
+        try:
+            ds = load_npz(path, name=name)
+            if ds.fingerprint() == json.loads(meta.read_text()).get("fingerprint"): return ds
+        except Exception: pass                                            # unreadable (truncated, corrupt): rebuilt below
         warnings.warn(f"{path} does not match its recorded fingerprint: rebuilding it.")
     t0 = time.perf_counter()
     if progress: print(f"building {name}: {classes} characters × {len(GLYPH_TYPEFACES)} typefaces …", flush=True)
