@@ -19,7 +19,7 @@ from .data import ImageDataset, _per_class_take
 from .models import create_classifier, forward_batches
 from .condense import CondensedSet
 from .labels import SoftLabels, render_views, mix_weight
-from .compress import PRUNE_BITS, Compressed, kept_records
+from .compress import Compressed, replayed_views
 
 # %% ../nbs/08_train.ipynb #a8cf4f69
 @dataclass
@@ -66,8 +66,8 @@ def _label_source(labels, N:int, E:int):
     if isinstance(labels, SoftLabels): return labels.logits, torch.arange(E)[:, None].expand(E, N)
     if isinstance(labels, Compressed):
         Y = labels.decompress().transpose(0, 1).contiguous()               # (E, N, C)
-        if labels.codec not in PRUNE_BITS: return Y, torch.arange(E)[:, None].expand(E, N)
-        kept = kept_records(labels)                                          # (N, E)
+        kept = replayed_views(labels)                                        # (N, E): a subset for the prune codecs (and vq at high ratios)
+        if kept.all(): return Y, torch.arange(E)[:, None].expand(E, N)
         per = kept.sum(1)
         order = torch.sort(kept.double(), dim=1, descending=True, stable=True).indices[:, :int(per.max())]   # kept epochs first
         src = order.gather(1, torch.arange(E)[None].expand(N, E) % per[:, None])              # the reused record per epoch
