@@ -13,7 +13,8 @@ ConvNet student (RDED's batch rule, AdamW, T 4, cosine) trains for `epochs` epoc
 Reported per row: final-epoch test accuracy (mean ± std over seeds), bytes actually written, measured ratio, KL (T 4) between
 decoded and uncompressed labels on the views the student replays, the share of replayed views whose decoded argmax matches,
 the share of all views a student gets a faithful label for (`faithful_views`), and what `auto` chose (its student is the
-chosen codec's: the stores are byte-identical). Codecs get the images' classes (`labels=`): a store a hard label would beat
+chosen codec's: the stores are byte-identical). A row the guard accepts on some seeds and refuses on others lists both
+(accepted_seeds, refused_seeds); its accuracy is over the accepted seeds, its unguarded accuracy over the refused ones. Codecs get the images' classes (`labels=`): a store a hard label would beat
 is refused and reported as such, with the accuracy of a student trained on it anyway (unguarded; --skip guard
 to leave those out). Every student is cached under --work, so an interrupted run resumes.
 """
@@ -79,18 +80,21 @@ if __name__ == "__main__":
             t1 = time.perf_counter()
             try: c = compress(Y, ratio, codec, labels=cs.labels, **auto)
             except ValueError as e:
-                meta[row] = dict(codec=codec, target=ratio, error=str(e)); print(f"  seed {s} {row}: {e}", flush=True)
-                if codec == "auto" or "guard" in args.skip or "cannot reach" in str(e): continue
+                m = meta.setdefault(row, {}); m.update(codec=codec, target=ratio, error=str(e)); print(f"  seed {s} {row}: {e}", flush=True)
+                if "cannot reach" in str(e): m["unreachable"] = True; continue
+                m.setdefault("refused_seeds", []).append(s)
+                if codec == "auto" or "guard" in args.skip: continue
                 c = compress(Y, ratio, codec)          # refused by the guard: what a student trained on it anyway gets
-                key = f"unguarded-{row}"
-                add(key, f"{codec}{ratio:g}", lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev))
-                meta[row].update(bytes=c.nbytes, ratio=c.ratio, kl=replayed_kl(Y, c.decompress(), replayed_views(c)))
+                add(f"unguarded-{row}", f"{codec}{ratio:g}", lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev))
+                m.update(bytes=c.nbytes, ratio=c.ratio, kl=replayed_kl(Y, c.decompress(), replayed_views(c)))
                 continue
             D, views = c.decompress(), replayed_views(c)
-            meta[row] = dict(codec=codec, target=ratio, chosen=c.codec, bytes=c.nbytes, ratio=c.ratio, seconds_to_encode=time.perf_counter() - t1,
-                             kl=replayed_kl(Y, D, views), argmax_agreement=argmax_agreement(Y, c),
-                             faithful_share=faithful_views(Y, c, decoded=D).double().mean().item(), replayed_share=views.double().mean().item(),
-                             hard_label_agreement=c.report.get("hard_label_agreement"), params=c.params, auto=c.report.get("auto"))
+            m = meta.setdefault(row, {})
+            m.setdefault("accepted_seeds", []).append(s)
+            m.update(codec=codec, target=ratio, chosen=c.codec, bytes=c.nbytes, ratio=c.ratio, seconds_to_encode=time.perf_counter() - t1,
+                     kl=replayed_kl(Y, D, views), argmax_agreement=argmax_agreement(Y, c),
+                     faithful_share=faithful_views(Y, c, decoded=D).double().mean().item(), replayed_share=views.double().mean().item(),
+                     hard_label_agreement=c.report.get("hard_label_agreement"), params=c.params, auto=c.report.get("auto"))
             add(row, f"{c.codec}{ratio:g}", lambda: train_student(cs, c, ds, records=soft.records, seed=s, **ev))
             print(f"  seed {s} {row}: {c.codec} {c.ratio:.1f}x, {c.nbytes} B, faithful {meta[row]['faithful_share']:.3f}", flush=True)
     rows = [dict(row=k, **m, **({"accuracy": mean_std(acc[k])} if k in acc else {}),

@@ -37,7 +37,7 @@ SETTINGS = {   # name: (the first stage it changes, default)
     "beta": ("condensed", _default(condense, "beta")), "eps": ("condensed", _default(condense, "eps")),
     "epochs": ("labels", _default(relabel, "epochs")),
     "arch": ("students", _default(train_student, "arch")),
-    "codec": (None, ["rpca"]), "ratio": (None, 30.0), "seeds": (None, [0, 1, 2]),
+    "codec": (None, ["auto"]), "ratio": (None, 30.0), "seeds": (None, [0, 1, 2]),
 }
 DATASET_DEFAULTS = {"digits": dict(mipc=60, scale=[0.25, 1.0], epochs=100)}   # pipeline_demo's settings: minutes on 2 cores
 
@@ -328,7 +328,7 @@ def run(out:str=None, # the run folder: every stage is written here and read bac
         ipc:int=None, # condensed images per class
         method:str=None, # selection method (score, rded, random, herding, kcenter)
         ratio:float=None, # compression ratio of the soft labels (fp32 bytes ÷ stored bytes)
-        codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, prune-int8, prune-int4, fp16, int8, auto
+        codec:str=None, # label codec(s), comma-separated: auto, prune-int4, prune-int8, prune, vq, rpca, rpca-int8, svd, topk, fp16, int8
         epochs:int=None, # epochs of soft labels (one teacher view per image per epoch); students train as many
         seeds:str=None, # student seeds, comma-separated
         alpha:float=None, # SCORE's weight on R_D (discriminativeness)
@@ -386,7 +386,7 @@ def relabel_(out:str=None, # the run folder
 
 @call_parse
 def compress_(out:str=None, # the run folder
-              codec:str=None, # label codec(s), comma-separated: rpca, svd, topk, prune, prune-int8, prune-int4, fp16, int8, auto
+              codec:str=None, # label codec(s), comma-separated: auto, prune-int4, prune-int8, prune, vq, rpca, rpca-int8, svd, topk, fp16, int8
               ratio:float=None, # compression ratio (fp32 bytes ÷ stored bytes)
               quiet:bool=False): # no progress bars
     "Compressed copies of the soft labels, one file per codec and ratio."
