@@ -2,7 +2,7 @@
 
   python bench/compression.py --dataset glyphs200 --ipc 1 --seeds 0 1 2 --out results/compression_glyphs200_ipc1.json
   options: --codecs prune,prune-int8,prune-int4,vq,rpca,rpca-int8,auto  --ratios 5 10 20 30 40 100
-           --auto-ratios 5 20 40 (ratios where only `auto` runs)  --auto-candidates prune,prune-int4  --skip guard
+           --auto-ratios 5 20 40 (ratios where only `auto` runs)  --auto-candidates prune,prune-int4  --skip guard  --mipc 10
            --epochs (default: the dataset's, below)
            --work runs/compression-<dataset>-ipc<ipc>
 
@@ -51,15 +51,18 @@ if __name__ == "__main__":
     ap.add_argument("--auto-ratios", type=float, nargs="*", default=[], help="extra ratios where only codec auto runs")
     ap.add_argument("--auto-candidates", help="the codecs auto compares (default: compress's AUTO_CODECS)")
     ap.add_argument("--skip", default="", help="'guard': do not train students on stores the hard-label guard refuses")
+    ap.add_argument("--mipc", type=int, help="real images per class in the pool (default: the dataset's recipe)")
+    ap.add_argument("--cached-only", action="store_true", help="aggregate the students already cached under --work; train none")
     ap.add_argument("--work"); ap.add_argument("--out")
     args = ap.parse_args()
     epochs = args.epochs or SETTINGS[args.dataset]["epochs"][args.ipc]
     work = Path(args.work or f"runs/compression-{args.dataset}-ipc{args.ipc}")
-    R = Runner(work)
+    R = Runner(work, cached_only=args.cached_only)
     ds = load_dataset(args.dataset)
     teacher = default_teacher(ds, progress=False)
     t0 = time.perf_counter()
-    pool = build_pool(ds, teacher, folder=work / "pool", progress=False, **SETTINGS[args.dataset]["pool"])
+    pool_settings = {**SETTINGS[args.dataset]["pool"], **({"mipc": args.mipc} if args.mipc else {})}
+    pool = build_pool(ds, teacher, folder=work / "pool", progress=False, **pool_settings)
     ev = dict(eval_every=epochs, progress=False)
     auto = dict(candidates=tuple(args.auto_candidates.split(","))) if args.auto_candidates else {}
     plan = [(codec, r) for codec in args.codecs.split(",") for r in args.ratios] + [("auto", r) for r in args.auto_ratios]
@@ -100,7 +103,7 @@ if __name__ == "__main__":
     rows = [dict(row=k, **m, **({"accuracy": mean_std(acc[k])} if k in acc else {}),
                  **({"unguarded_accuracy": mean_std(acc[f"unguarded-{k}"])} if f"unguarded-{k}" in acc else {})) for k, m in meta.items()]
     out = dict(dataset=args.dataset, classes=ds.num_classes, ipc=args.ipc, label_epochs=epochs, student_epochs=epochs, seeds=args.seeds,
-               shape=list(Y.shape), selection="score alpha 5 beta 0.1", student="convnet (RDED batch-size rule, AdamW lr 1e-3, wd 0.01, T 4, cosine)",
+               shape=list(Y.shape), pool=pool_settings, selection="score alpha 5 beta 0.1", student="convnet (RDED batch-size rule, AdamW lr 1e-3, wd 0.01, T 4, cosine)",
                teacher=dict(arch=teacher.arch, test_accuracy=teacher.test_accuracy), rows=rows,
                command="python bench/compression.py " + " ".join(a for a in os.sys.argv[1:]),
                machine=f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__}", seconds=time.perf_counter() - t0)
