@@ -183,7 +183,7 @@ def _enc_prune(Y, ratio, seed:int=0, bits:int=32, **kw):
     return Compressed(name, tuple(Y.shape), {**records, **_record_tensors(kept, per)}, dict(seed=seed, bits=bits))
 
 def _vq_plan(N:int, E:int, C:int, budget:float, max_codes:int) -> tuple:
-    "(views kept, codes K, index bytes) for `vq`: every view an index if that fits in half the budget, else half the budget for indices."
+    "(views kept, codes K, bytes per index) for `vq`, or None: every view an index if that fits in half the budget, else half the budget for indices."
     best = None
     for ib, cap in ((1, 256), (2, max_codes)):
         every = N * E * ib <= budget / 2
@@ -424,6 +424,7 @@ def compress(Y:Tensor, # (N, E, C) logits: N images × E epochs × C classes
         c = _encode(Y, ratio, codec, **kwargs)
         if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
         return c
+    if not candidates: raise ValueError(f"`candidates` is empty; name codecs to compare, e.g. {AUTO_CODECS}.")
     scores, best = {}, None
     for name in candidates:
         if name not in ENCODERS: raise ValueError(f"unknown codec {name!r} in `candidates`; choose from {sorted(ENCODERS)}.")
