@@ -32,7 +32,7 @@ if __name__ == "__main__":
     conf = (-pool.ce).exp()
     sel = {}
     for ipc in (10, 50):
-        tr = score_trace(pool.features, pool.y, ipc, U=pool.confusion, alpha=5.0, beta=0.1, rc=pool.rc)
+        tr = score_trace(pool.features, pool.y, ipc, U=pool.confusion, alpha=5.0, beta=0.1, rc=pool.rc, r_d="confusion")
         sel[f"ipc{ipc}"] = dict(seconds=tr.seconds, mean_ce_selected=pool.ce[tr.indices].mean().item(),
                                 mean_rc_selected=pool.rc[tr.indices].mean().item())
     res = dict(machine=f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__}",

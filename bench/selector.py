@@ -60,7 +60,7 @@ def naive_vs_score(configs, budget, C=10):
     rows = []
     for n, d, ipc in configs:
         Z, y, U, rc = problem(C, n, d)
-        kw = dict(U=U, alpha=5.0, beta=0.1, eps=0.5, rc=rc)
+        kw = dict(U=U, alpha=5.0, beta=0.1, eps=0.5, rc=rc, r_d="confusion")   # the rate-of-U state: the costly reading
         fast_s, picks = best_of(lambda: score_select(Z, y, ipc, device="cpu", **kw))
         est, worst = naive_estimate(Z, y, ipc, kw, picks)
         row = dict(C=C, n_per_class=n, d=d, ipc=ipc, score_seconds=fast_s, naive_seconds_estimated=est,
@@ -131,7 +131,7 @@ def scale_row(C, n, d, ipc, alphas):
         Z, y, U, rc = problem(C, n, d)
         if not alpha: U = None
         t = time.perf_counter()
-        tr = score_trace(Z, y, ipc, U=U, alpha=alpha, beta=0.1 if alpha else 0.0, rc=rc, device="cpu")
+        tr = score_trace(Z, y, ipc, U=U, alpha=alpha, beta=0.1 if alpha else 0.0, rc=rc, r_d="confusion", device="cpu")
         secs = time.perf_counter() - t
         row = dict(C=C, n_per_class=n, d=d, ipc=ipc, alpha=alpha, candidates=C * n, seconds=secs,
                    selection_seconds=tr.seconds, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)

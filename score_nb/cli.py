@@ -22,6 +22,7 @@ from .condense import condense, save_condensed, load_condensed
 from .labels import relabel
 from .compress import compress, load_compressed, ENCODERS
 from .selector import SELECTORS
+from .coding_rate import R_D_READINGS
 from .train import History, train_student, plot_histories
 
 # %% ../nbs/10_cli.ipynb #79e22ed2
@@ -35,6 +36,7 @@ SETTINGS = {   # name: (the first stage it changes, default)
     "scale": ("pool", list(_default(build_pool, "scale"))), "factor": ("pool", 1), "seed": ("pool", 0),
     "ipc": ("condensed", 10), "method": ("condensed", "score"), "alpha": ("condensed", _default(condense, "alpha")),
     "beta": ("condensed", _default(condense, "beta")), "eps": ("condensed", _default(condense, "eps")),
+    "r_d": ("condensed", _default(condense, "r_d")),
     "epochs": ("labels", _default(relabel, "epochs")),
     "arch": ("students", _default(train_student, "arch")),
     "codec": (None, ["auto"]), "ratio": (None, 30.0), "seeds": (None, [0, 1, 2]),
@@ -60,6 +62,7 @@ def normalise(s:dict) -> dict:
     s = dict(s)
     s["dataset"] = _dataset_key(s["dataset"])
     if s["method"] not in SELECTORS: raise CliError(f"unknown --method {s['method']!r}: choose one of {', '.join(sorted(SELECTORS))}.")
+    if s["r_d"] not in R_D_READINGS: raise CliError(f"unknown --r_d {s['r_d']!r} (SCORE's reading of R_D): choose one of {', '.join(R_D_READINGS)}.")
     s["codec"] = [c.strip() for c in (s["codec"].split(",") if isinstance(s["codec"], str) else s["codec"])]
     bad = [c for c in s["codec"] if c not in ENCODERS and c != "auto"]
     if bad: raise CliError(f"unknown --codec {','.join(bad)!r}: choose from {', '.join(sorted(ENCODERS) + ['auto'])} (several: comma-separated).")
@@ -77,7 +80,8 @@ def normalise(s:dict) -> dict:
 # %% ../nbs/10_cli.ipynb #a2014e48
 def _read_settings(out:Path) -> dict|None:
     "The settings stored in out/run.json, or None for a new (missing or empty) folder; refuses other folders."
-    if (out / "run.json").is_file(): return json.loads((out / "run.json").read_text())["settings"]
+    if (out / "run.json").is_file():   # folders written before --r_d existed were condensed with the confusion reading
+        return {"r_d": "confusion"} | json.loads((out / "run.json").read_text())["settings"]
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CliError(f"--out {out} exists and is not a score-nb run folder (it has no run.json); choose a new or empty folder.")
     return None
@@ -189,7 +193,7 @@ class Run:
         if (folder / "manifest.json").is_file():
             cs = load_condensed(folder); self.say("condense", f"cached, {len(cs)} images"); return cs
         pool, t0 = self.pool, time.perf_counter()
-        try: cs = condense(self.ds, self.teacher, s["ipc"], method=s["method"], alpha=s["alpha"], beta=s["beta"], eps=s["eps"],
+        try: cs = condense(self.ds, self.teacher, s["ipc"], method=s["method"], alpha=s["alpha"], beta=s["beta"], eps=s["eps"], r_d=s["r_d"],
                            factor=s["factor"], seed=s["seed"], pool=pool, progress=not self.quiet)
         except ValueError as e: raise CliError(f"condense (--ipc {s['ipc']}, --method {s['method']}): {e}") from None
         save_condensed(cs, folder)
@@ -334,6 +338,7 @@ def run(out:str=None, # the run folder: every stage is written here and read bac
         alpha:float=None, # SCORE's weight on R_D (discriminativeness)
         beta:float=None, # SCORE's weight on R_C (compressibility)
         eps:float=None, # coding-rate distortion ε
+        r_d:str=None, # SCORE's reading of R_D: cross_entropy, confusion, scaled_confusion, class_conditional
         mipc:int=None, # real images per class in the candidate pool
         num_crop:int=None, # random crops per pool image
         scale:str=None, # crop area range of pool candidates, two numbers "low,high"
@@ -345,7 +350,7 @@ def run(out:str=None, # the run folder: every stage is written here and read bac
         quiet:bool=False): # no progress bars
     "The whole job: teacher, pool, condense, relabel, compress, students, then the table and figures."
     given = dict(dataset=dataset, ipc=ipc, method=method, ratio=ratio, codec=codec, epochs=epochs, seeds=seeds, alpha=alpha,
-                 beta=beta, eps=eps, mipc=mipc, num_crop=num_crop, scale=scale, factor=factor, seed=seed, arch=arch, teacher=teacher)
+                 beta=beta, eps=eps, r_d=r_d, mipc=mipc, num_crop=num_crop, scale=scale, factor=factor, seed=seed, arch=arch, teacher=teacher)
     return _finish(_go(out, given, overwrite, quiet).through("students"))
 
 @call_parse
@@ -371,10 +376,11 @@ def condense_(out:str=None, # the run folder
               alpha:float=None, # SCORE's weight on R_D
               beta:float=None, # SCORE's weight on R_C
               eps:float=None, # coding-rate distortion ε
+              r_d:str=None, # SCORE's reading of R_D: cross_entropy, confusion, scaled_confusion, class_conditional
               overwrite:bool=False, # when settings differ from the folder's run: redo the changed stages (and later ones)
               quiet:bool=False): # no progress bars
     "Select and compose the condensed set (after the pool, if it is not there yet)."
-    return _go(out, dict(ipc=ipc, method=method, alpha=alpha, beta=beta, eps=eps), overwrite, quiet).through("condensed").condensed
+    return _go(out, dict(ipc=ipc, method=method, alpha=alpha, beta=beta, eps=eps, r_d=r_d), overwrite, quiet).through("condensed").condensed
 
 @call_parse
 def relabel_(out:str=None, # the run folder

@@ -17,18 +17,20 @@ import torch
 from torch import Tensor
 from safetensors.torch import load_file, save_file
 from .coding_rate import rate_scale
-from .selector import SELECTORS, RateState, check_problem
+from .selector import SELECTORS, RateState, check_problem, discriminativeness_state
 from .data import ImageDataset
 from .models import Teacher, _atomic_write, predict
 from .pool import Pool, build_pool, model_fingerprint
 
 # %% ../nbs/05_condense.ipynb #6f583ff3
-def selection_terms(pool:Pool, indices:Tensor, ipc:int, alpha:float=0.0, beta:float=0.0, eps:float=0.5) -> dict:
+def selection_terms(pool:Pool, indices:Tensor, ipc:int, alpha:float=0.0, beta:float=0.0, eps:float=0.5,
+                    r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                   ) -> dict:
     "Per pick of a class-major selection: round, gain, its R_I and R_D gains and its R_C, replayed in synchronous rounds."
-    p = check_problem(pool.features, pool.y, ipc, pool.confusion, pool.rc, device="cpu")
+    p = check_problem(pool.features, pool.y, ipc, pool.confusion, pool.rc, device="cpu", ce=pool.ce)
     rounds = indices.reshape(p.C, ipc).T                       # round-major
     feat = RateState(p.Z, rate_scale(p.Z.shape[1], p.K, eps), p.C, p.K)
-    conf = RateState(p.U, rate_scale(p.U.shape[1], p.K, eps), p.C, p.K)
+    conf = discriminativeness_state(p, r_d, eps)
     g_I, g_D = torch.empty(ipc, p.C, dtype=torch.float64), torch.empty(ipc, p.C, dtype=torch.float64)
     for t, picks in enumerate(rounds):
         g_I[t], g_D[t] = feat.gain()[picks], conf.gain()[picks]
@@ -85,6 +87,7 @@ def condense(ds:ImageDataset, teacher:Teacher,
              ipc:int, # images per class
              method:str="score", # a key of SELECTORS
              alpha:float=5.0, beta:float=0.1, eps:float=0.5, # SCORE's weights and distortion (also used for the terms)
+             r_d:str="confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
              factor:int=1, # patches per side of each image
              seed:int=0, # seeds the pool (and the random baseline)
              pool:Pool|None=None, # a pool built earlier for this dataset and teacher; built here when None
@@ -112,15 +115,15 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          "candidates; lower ipc or factor, or build the pool with more images (mipc) or crops (num_crop) "
                          "and best_per_image=False.")
     pool_seconds = time.perf_counter() - t0
-    kw = dict(alpha=alpha, beta=beta, eps=eps, device=device) if method == "score" else {"seed": seed} if method == "random" else {}
+    kw = dict(alpha=alpha, beta=beta, eps=eps, r_d=r_d, device=device) if method == "score" else {"seed": seed} if method == "random" else {}
     t1 = time.perf_counter()
     indices = pool.select(method, n, **kw)
     select_seconds = time.perf_counter() - t1
     images, image, cell = stitch(pool.patches(ds, indices), ipc, factor)
-    terms = selection_terms(pool, indices, n, alpha, beta, eps)
+    terms = selection_terms(pool, indices, n, alpha, beta, eps, r_d)
     prov = dict(pool_index=indices, source=pool.source[indices], box=pool.box[indices], image=image, cell=cell,
                 ce=pool.ce[indices], **terms)
-    config = dict(method=method, ipc=ipc, factor=factor, alpha=alpha, beta=beta, eps=eps, seed=seed, dataset=ds.name,
+    config = dict(method=method, ipc=ipc, factor=factor, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=seed, dataset=ds.name,
                   dataset_fingerprint=ds.fingerprint(), teacher=teacher.arch, pool=pool.config,
                   seconds=dict(pool=pool_seconds, select=select_seconds, total=time.perf_counter() - t0))
     return CondensedSet(images, torch.arange(ds.num_classes).repeat_interleave(ipc), list(ds.classes), prov, config)

@@ -20,8 +20,9 @@ from torch import Tensor
 from torch.nn import functional as F
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
-from .coding_rate import _check_eps, rate_scale
-from .selector import Selection, RateState, _as_picks, _check_weights, _rate_mode, check_problem, default_device, pick_per_class
+from .coding_rate import _check_eps, confusion_scale, rate_scale
+from .selector import (ClassRateState, Selection, RateState, _as_picks, _check_weights, _rate_mode, check_problem, default_device,
+                              pick_per_class)
 from .data import ImageDataset, load_dataset, load_fashion_mnist, subset
 from .models import Teacher, _atomic_write, default_teacher
 from .pool import Pool, _class_part, _pool_config, build_pool
@@ -190,7 +191,9 @@ def round_bytes(C:int, # classes
     if not last: width += _extra_width(_rate_mode(d, C, K), d, s) + (_extra_width(_rate_mode(d_conf, C, K), d_conf, s) if alpha else 0)
     return world * -(-C // world) * width * 8
 
-def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, device=None,
+def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
+                     r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                     device=None,
                      dtype=torch.float64, # state precision (see score_trace)
                      refresh_every:int|None=None, # rounds between exact rebuilds (see score_trace)
                      ctx:DistContext|None=None, # default: this process's context
@@ -198,14 +201,19 @@ def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, 
                     ) -> Selection:
     "`score_trace` with classes sharded across ranks: each rank owns classes rank, rank+world, …; one all_gather per round."
     t0, ctx = time.perf_counter(), ctx or context()
-    p = check_problem(Z, y, ipc, U, rc, device); _check_weights(alpha, beta, p.U); eps = _check_eps(eps)
+    p = check_problem(Z, y, ipc, U, rc, device, ce); _check_weights(alpha, beta, p.U, r_d, p.ce); eps = _check_eps(eps)
     every = refresh_every or (64 if dtype == torch.float64 else 8)
     rtol = 1e-9 if dtype == torch.float64 else 1e-5
     W, r, dev = ctx.world, ctx.rank, p.Z.device
     own = (p.y % W == r).nonzero().flatten()            # this rank's candidates, in pool order
     yl, C_own, m = p.y[own] // W, len(range(r, p.C, W)), -(-p.C // W)
     feat = ShardRateState(p.Z[own].to(dtype), rate_scale(p.Z.shape[1], p.K, eps), p.C, p.K)
-    conf = ShardRateState(p.U[own].to(dtype), rate_scale(p.U.shape[1], p.K, eps), p.C, p.K) if alpha else None
+    shared = bool(alpha) and r_d in ("confusion", "scaled_confusion")   # R_D a rate over all classes: its rows travel too
+    s_U = confusion_scale(p.U, eps, p.K) if shared and r_d == "scaled_confusion" else 1.0
+    conf = ShardRateState((s_U * p.U[own]).to(dtype), rate_scale(p.U.shape[1], p.K, eps), p.C, p.K) if shared else None
+    local = (ClassRateState(p.Z[own].to(dtype), yl, C_own, rate_scale(p.Z.shape[1], ipc, eps), total_classes=p.C)
+             if alpha and r_d == "class_conditional" else None)   # per class: a rank's own classes are all it needs
+    ce_own = p.ce[own] if alpha and r_d == "cross_entropy" else None
     rc_all = p.rc if p.rc is not None else torch.zeros(p.N, dtype=torch.float64, device=dev)
     rc_own, taken = rc_all[own], torch.zeros(len(own), dtype=torch.bool, device=dev)
     cls = torch.arange(p.C, device=dev)
@@ -213,13 +221,14 @@ def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, 
     rec, sent = {k: [] for k in ("indices", "gain", "gain_I", "gain_D")}, []
     for t in range(ipc):
         g_I = feat.gain().double()
-        g_D = conf.gain().double() if alpha else torch.zeros_like(g_I)
+        g_D = (conf.gain().double() if shared else local.gain().double() if local is not None
+               else ce_own.double() if ce_own is not None else torch.zeros_like(g_I))
         gain = (g_I - alpha * g_D - beta * rc_own).masked_fill(taken, -math.inf)
         lp = pick_per_class(gain, yl, C_own, rtol)       # this rank's picks (local rows), its classes in order
         last = t + 1 == ipc
         block = [torch.stack([own[lp].double(), gain[lp], g_I[lp], g_D[lp]], 1), feat.X[lp].double()]
-        if alpha: block.append(conf.X[lp].double())
-        if not last: block += [feat.rows(lp).double()] + ([conf.rows(lp).double()] if alpha else [])
+        if shared: block.append(conf.X[lp].double())
+        if not last: block += [feat.rows(lp).double()] + ([conf.rows(lp).double()] if shared else [])
         block = F.pad(torch.cat(block, 1), (0, 0, 0, m - C_own))
         got = torch.stack(ctx.all_gather(block)).to(dev)[where]      # (C, width): every class's pick, class order
         sent.append(got.new_empty(W, m, block.shape[1]).numel() * 8)
@@ -228,17 +237,18 @@ def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, 
         taken[lp] = True
         if not last:
             refresh, o = (t + 1) % every == 0, 4
-            parts = [feat.X.shape[1]] + ([conf.X.shape[1]] if alpha else [])
+            parts = [feat.X.shape[1]] + ([conf.X.shape[1]] if shared else [])
             parts += [_extra_width(feat.mode, feat.X.shape[1], len(feat.XS))]
-            if alpha: parts += [_extra_width(conf.mode, conf.X.shape[1], len(conf.XS))]
+            if shared: parts += [_extra_width(conf.mode, conf.X.shape[1], len(conf.XS))]
             cols = got[:, 4:].split(parts, 1)
-            feat.add(*_as_local(cols[0], cols[1 + bool(alpha)], feat.mode, dtype), refresh)
-            if alpha: conf.add(*_as_local(cols[1], cols[3], conf.mode, dtype), refresh)
-    if stats is not None: stats.update(modes=(feat.mode, conf.mode if alpha else None), round_bytes=sent, world=W)
+            feat.add(*_as_local(cols[0], cols[1 + shared], feat.mode, dtype), refresh)
+            if shared: conf.add(*_as_local(cols[1], cols[3], conf.mode, dtype), refresh)
+            if local is not None: local.add(lp, refresh)
+    if stats is not None: stats.update(modes=(feat.mode, conf.mode if shared else None), round_bytes=sent, world=W)
     out = {k: _as_picks(v, ipc).cpu() for k, v in rec.items()}
     if dev.type == "cuda": torch.cuda.synchronize()
     return Selection(out["indices"], torch.arange(ipc).repeat(p.C), out["gain"], out["gain_I"], out["gain_D"],
-                     rc_all[out["indices"].to(dev)].cpu(), time.perf_counter() - t0)
+                     rc_all[out["indices"].to(dev)].cpu(), time.perf_counter() - t0, r_d)
 
 def dist_score_select(Z, y, ipc:int, **kwargs) -> Tensor:
     "`score_select` with classes sharded across ranks: the same indices in the same order, on every rank."
@@ -290,17 +300,19 @@ class _Chosen(Pool):
 
 def dist_condense(ds:ImageDataset, teacher:Teacher, ipc:int, pool:Pool,
                   alpha:float=5.0, beta:float=0.1, eps:float=0.5, # SCORE's weights and distortion
+                  r_d:str="confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
                   folder=None, # if given: rank 0 saves the set here and the other ranks load it
                   ctx:DistContext|None=None, device=None, stats:dict|None=None) -> CondensedSet:
     "SCORE condensation (factor 1 or more) with the selection's rounds sharded across ranks; every rank returns the set."
     ctx = ctx or context()
     f = pool.config["factor"]
-    sel = dist_score_trace(pool.features, pool.y, ipc * f * f, U=pool.confusion, rc=pool.rc, alpha=alpha, beta=beta, eps=eps,
+    sel = dist_score_trace(pool.features, pool.y, ipc * f * f, U=pool.confusion, rc=pool.rc, ce=pool.ce, r_d=r_d, alpha=alpha,
+                           beta=beta, eps=eps,
                            device=device, ctx=ctx, stats=stats)
     cs = None
     if ctx.main:
         chosen = _Chosen(**{k.name: getattr(pool, k.name) for k in fields(Pool)}, chosen=sel.indices)
-        cs = condense(ds, teacher, ipc, "score", alpha=alpha, beta=beta, eps=eps, factor=f, pool=chosen, device=device,
+        cs = condense(ds, teacher, ipc, "score", alpha=alpha, beta=beta, eps=eps, r_d=r_d, factor=f, pool=chosen, device=device,
                       progress=False)
         cs.config["seconds"]["select"] = sel.seconds
         if folder is not None: save_condensed(cs, folder)
@@ -360,7 +372,7 @@ class DistRun(Run):
         have = self.ctx.broadcast_object((folder / "manifest.json").is_file() if self.ctx.main else None)
         if have or s["method"] != "score": return self._main_first(lambda: Run.condensed.func(self))
         pool, t0 = self.pool, time.perf_counter()
-        cs = dist_condense(self.ds, self.teacher, s["ipc"], pool, s["alpha"], s["beta"], s["eps"], folder=folder, ctx=self.ctx)
+        cs = dist_condense(self.ds, self.teacher, s["ipc"], pool, s["alpha"], s["beta"], s["eps"], s["r_d"], folder=folder, ctx=self.ctx)
         self.say("condense", f"{s['method']}, {len(cs)} images", t0)
         return cs
 

@@ -8,7 +8,7 @@ Docs: https://score-nb.github.io/score-nb/explore.html.md"""
 __all__ = ['FIXED_RATIO', 'Pipeline', 'selection_rates', 'curves_figure', 'add_run', 'set_curve', 'storage_figure', 'Explorer']
 
 # %% ../nbs/09_explore.ipynb #6429b315
-import html, threading, time, traceback
+import html, inspect, threading, time, traceback
 from collections import Counter
 import torch
 from torch.nn import functional as F
@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from plotly.colors import qualitative
-from .coding_rate import coding_rate
+from .coding_rate import R_D_READINGS, coding_rate, discriminativeness
 from .selector import SELECTORS
 from .data import ImageDataset, load_dataset
 from .models import default_teacher
@@ -61,11 +61,14 @@ class Pipeline:
         if key not in store: self.calls[stage] += 1; store[key] = make()
         return store[key]
 
-    def condense(self, method:str, ipc:int, alpha:float, beta:float, eps:float) -> CondensedSet:
-        "The condensed set for these settings (cached per (method, ipc, α, β, ε))."
+    def condense(self, method:str, ipc:int, alpha:float, beta:float, eps:float,
+                 r_d:str|None=None, # SCORE's reading of R_D; None: condense's default
+                ) -> CondensedSet:
+        "The condensed set for these settings (cached per (method, ipc, α, β, ε, reading of R_D))."
         pool, teacher = self.pool, self.teacher
-        return self._cached(self.condensed, "condense", (method, ipc, alpha, beta, eps), lambda: condense(
-            self.ds, teacher, ipc, method=method, alpha=alpha, beta=beta, eps=eps, seed=self.seed, pool=pool, progress=False))
+        r_d = r_d or inspect.signature(condense).parameters["r_d"].default
+        return self._cached(self.condensed, "condense", (method, ipc, alpha, beta, eps, r_d), lambda: condense(
+            self.ds, teacher, ipc, method=method, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=self.seed, pool=pool, progress=False))
 
     def labels(self, key:tuple, epochs:int):
         "Soft labels of the condensed set `key` (its settings), one view per image per epoch (cached per set and epochs)."
@@ -82,11 +85,12 @@ class Pipeline:
 
 # %% ../nbs/09_explore.ipynb #69c3f8f1
 def selection_rates(pool, cs:CondensedSet) -> dict:
-    "R_I, R_D, ΣR_C of a condensed set's picks and F = R_I − α R_D − β ΣR_C (its own α, β, ε; m = number of picks)."
+    "R_I, R_D, ΣR_C of a condensed set's picks and F = R_I − α R_D − β ΣR_C (its own α, β, ε, reading of R_D; m = number of picks)."
     idx, c = cs.provenance["pool_index"], cs.config
     K = len(idx)
     R_I = coding_rate(F.normalize(pool.features[idx].double(), dim=1), c["eps"], K).item()
-    R_D = coding_rate(pool.confusion[idx].double(), c["eps"], K).item()
+    R_D = discriminativeness(c.get("r_d", "confusion"), idx, Z=F.normalize(pool.features.double(), dim=1), U=pool.confusion,
+                             y=pool.y, ce=pool.ce, eps=c["eps"], m=K).item()   # R_D under the reading the set was made with
     R_C = pool.rc[idx].double().sum().item()
     return dict(R_I=R_I, R_D=R_D, R_C=R_C, F=R_I - c["alpha"] * R_D - c["beta"] * R_C)
 
@@ -152,13 +156,15 @@ class Explorer:
         w, lay = widgets, dict(layout=widgets.Layout(width="330px"), style=dict(description_width="70px"))
         self.method = w.Dropdown(options=list(SELECTORS), value="score", description="method", **lay)
         self.ipc = w.IntSlider(value=5, min=1, max=20, description="IPC", **lay)
-        self.alpha = w.FloatSlider(value=5.0, min=0.0, max=20.0, step=0.5, description="α (R_D)", **lay)
-        self.beta = w.FloatSlider(value=0.1, min=0.0, max=2.0, step=0.01, description="β (R_C)", **lay)
+        start = {k: inspect.signature(condense).parameters[k].default for k in ("alpha", "beta", "r_d")}   # the package's defaults
+        self.alpha = w.FloatSlider(value=start["alpha"], min=0.0, max=20.0, step=0.1, description="α (R_D)", **lay)
+        self.beta = w.FloatSlider(value=start["beta"], min=0.0, max=2.0, step=0.001, description="β (R_C)", **lay)
+        self.r_d = w.Dropdown(options=list(R_D_READINGS), value=start["r_d"], description="R_D", **lay)
         self.eps = w.FloatSlider(value=0.5, min=0.05, max=2.0, step=0.05, description="ε", **lay)
         self.codec = w.Dropdown(options=list(ENCODERS), value="rpca", description="codec", **lay)
         self.ratio = w.FloatSlider(value=20.0, min=2.0, max=50.0, step=1.0, description="ratio ×", **lay)
         self.epochs = w.IntSlider(value=100, min=10, max=300, step=10, description="epochs", **lay)
-        self.controls = dict(method=self.method, ipc=self.ipc, alpha=self.alpha, beta=self.beta, eps=self.eps,
+        self.controls = dict(method=self.method, ipc=self.ipc, alpha=self.alpha, beta=self.beta, eps=self.eps, r_d=self.r_d,
                              codec=self.codec, ratio=self.ratio, epochs=self.epochs)
         unknown = set(values) - set(self.controls)
         if unknown: raise ValueError(f"unknown controls {sorted(unknown)}; choose from {list(self.controls)}.")
@@ -174,7 +180,7 @@ class Explorer:
         self.bars = go.FigureWidget(storage_figure({}, 0))
         self.runs, self.error, self.traceback, self.thread, self.running = [], None, None, None, False
         self._stop = threading.Event()
-        self.ui = w.VBox([w.HBox([w.VBox([self.method, self.ipc, self.alpha, self.beta, self.eps]),
+        self.ui = w.VBox([w.HBox([w.VBox([self.method, self.ipc, self.alpha, self.beta, self.eps, self.r_d]),
                                   w.VBox([self.codec, self.ratio, self.epochs, w.HBox([self.run_button, self.stop_button])])]),
                           self.status, self.curves, w.HBox([self.grid, self.bars]), self.table])
 
@@ -231,8 +237,8 @@ def _replace(fw, fig):
 
 def _run(self, s:dict):
     t0, stage, run = time.perf_counter(), "teacher and pool", None
-    key = (s["method"], s["ipc"], s["alpha"], s["beta"], s["eps"])
-    label = f"{s['method']} IPC {s['ipc']} α {s['alpha']:g} β {s['beta']:g} ε {s['eps']:g}, {s['epochs']} ep"
+    key = (s["method"], s["ipc"], s["alpha"], s["beta"], s["eps"], s["r_d"])
+    label = f"{s['method']} IPC {s['ipc']} α {s['alpha']:g} β {s['beta']:g} ε {s['eps']:g} R_D {s['r_d']}, {s['epochs']} ep"
     clabel = f"{s['codec']}" + ("" if s["codec"] in FIXED_RATIO else f" {s['ratio']:g}×")
     try:
         self._say("Teacher and pool (once per dataset)…"); self.pipe.pool; self._check()

@@ -6,8 +6,9 @@ Docs: https://score-nb.github.io/score-nb/selector.html.md"""
 
 # %% auto #0
 __all__ = ['SELECTORS', 'default_device', 'Problem', 'check_problem', 'pick_per_class', 'naive_gains', 'naive_select',
-           'RateState', 'Selection', 'score_trace', 'score_select', 'dpp_greedy_map', 'random_select', 'rded_select',
-           'herding_select', 'kcenter_select', 'select', 'digits_demo']
+           'RateState', 'ModularTerm', 'ClassRateState', 'Selection', 'discriminativeness_state', 'score_trace',
+           'score_select', 'dpp_greedy_map', 'random_select', 'rded_select', 'herding_select', 'kcenter_select',
+           'select', 'digits_demo']
 
 # %% ../nbs/01_selector.ipynb #e79960ad
 import inspect, math, time
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 from torch.nn import functional as F
-from .coding_rate import _as_matrix, _check_eps, coding_rate, objective, rate_scale
+from .coding_rate import (R_D_READINGS, _as_matrix, _check_eps, coding_rate, confusion_scale, discriminativeness, objective,
+                                  rate_scale)
 
 # %% ../nbs/01_selector.ipynb #ad1674ea
 def default_device(device=None) -> torch.device:
@@ -34,6 +36,7 @@ class Problem:
     counts: Tensor  # (C,) candidates per class
     U: Tensor|None = None   # (N, C') confusion vectors, float64
     rc: Tensor|None = None  # (N,) R_C per candidate, float64
+    ce: Tensor|None = None  # (N,) teacher cross-entropy per candidate, float64
 
     @property
     def N(self): return len(self.Z)
@@ -52,6 +55,7 @@ def check_problem(Z, # (N, d) candidate features
                   U=None, # (N, C') confusion vectors
                   rc=None, # (N,) label rates R_C
                   device=None, # None: CUDA if available
+                  ce=None, # (N,) teacher cross-entropy of each candidate on its class
                  ) -> Problem:
     "Validate a selection problem and move it to `device`; every error names the argument and the fix."
     dev = default_device(device)
@@ -81,14 +85,19 @@ def check_problem(Z, # (N, d) candidate features
         if U.shape[0] != N: raise ValueError(f"`U` has {U.shape[0]} rows but `Z` has {N}; both must describe the same candidates.")
         U = U.to(dev)
     if rc is not None: rc = _finite_vector(rc, "rc", N, dev)
-    return Problem(F.normalize(Z.to(dev), dim=1), y, ipc, C, counts, U, rc)
+    if ce is not None: ce = _finite_vector(ce, "ce", N, dev)
+    return Problem(F.normalize(Z.to(dev), dim=1), y, ipc, C, counts, U, rc, ce)
 
-def _check_weights(alpha, beta, U):
+def _check_weights(alpha, beta, U, r_d:str="confusion", ce=None):
     for name, w in (("alpha", alpha), ("beta", beta)):
         if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
             raise ValueError(f"`{name}` must be a finite number ≥ 0; got {w!r}.")
-    if alpha > 0 and U is None:
+    if r_d not in R_D_READINGS: raise ValueError(f"`r_d` (the reading of R_D) must be one of {R_D_READINGS}; got {r_d!r}.")
+    if alpha > 0 and U is None and r_d in ("confusion", "scaled_confusion"):
         raise ValueError("`alpha` > 0 weighs R_D, which needs the confusion vectors `U` (see `coding_rate.confusion`); pass U= or set alpha=0.")
+    if alpha > 0 and ce is None and r_d == "cross_entropy":
+        raise ValueError("`alpha` > 0 with r_d='cross_entropy' weighs each candidate's teacher cross-entropy; pass ce= "
+                         "(a pool carries it as `pool.ce`) or set alpha=0.")
 
 # %% ../nbs/01_selector.ipynb #29324fcb
 def pick_per_class(score:Tensor, # (N,) higher is better; -inf marks unavailable candidates
@@ -116,27 +125,33 @@ def _as_picks(rounds:list, ipc:int) -> Tensor:
 
 def naive_gains(p:Problem, S:Tensor, cand:Tensor, alpha:float, beta:float, eps:float, rc:Tensor,
                 chunk_bytes:int=2**27, # memory per batch of stacked candidate sets
+                r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                ) -> Tensor: # (len(cand),) F(S ∪ {x}) − F(S) for each x in cand
-    "The literal gains: F of every S ∪ {x} from explicit log-determinants, minus F(S)."
-    F_S = objective(p.Z, p.U, S, alpha, beta, eps, rc, p.K)
-    width = (len(S) + 1) * (p.Z.shape[1] + (p.U.shape[1] if alpha else 0)) * 8
+    "The literal gains: F of every S ∪ {x} from explicit log-determinants (R_D from its definition), minus F(S)."
+    F_S = objective(p.Z, p.U, S, alpha, beta, eps, rc, p.K, r_d, p.y, p.ce)
+    stacked = bool(alpha) and r_d in ("confusion", "scaled_confusion")      # R_D a rate of U: batched like R_I
+    U = p.U * confusion_scale(p.U, eps, p.K) if stacked and r_d == "scaled_confusion" else p.U
+    width = (len(S) + 1) * (p.Z.shape[1] + (p.U.shape[1] if stacked else 0)) * 8
     out = []
     for part in cand.split(max(1, chunk_bytes // width)):
         F_x = coding_rate(_stack_sets(p.Z, S, part), eps, p.K)
-        if alpha: F_x = F_x - alpha * coding_rate(_stack_sets(p.U, S, part), eps, p.K)
+        if stacked: F_x = F_x - alpha * coding_rate(_stack_sets(U, S, part), eps, p.K)
+        elif alpha: F_x = F_x - alpha * torch.stack([discriminativeness(r_d, torch.cat([S, x[None]]), Z=p.Z, U=p.U, y=p.y, ce=p.ce,
+                                                                        eps=eps, m=p.K) for x in part])
         out.append(F_x - beta * (rc[S].sum() + rc[part]) - F_S)
     return torch.cat(out)
 
-def naive_select(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, device=None) -> Tensor:
+def naive_select(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
+                 r_d:str="confusion", device=None) -> Tensor:
     "SCORE's greedy selection from explicit log-determinants: the oracle `score_select` must match."
-    p = check_problem(Z, y, ipc, U, rc, device); _check_weights(alpha, beta, p.U); eps = _check_eps(eps)
+    p = check_problem(Z, y, ipc, U, rc, device, ce); _check_weights(alpha, beta, p.U, r_d, p.ce); eps = _check_eps(eps)
     rc = p.rc if p.rc is not None else torch.zeros(p.N, dtype=torch.float64, device=p.Z.device)
     S, rounds = torch.zeros(0, dtype=torch.long, device=p.Z.device), []
     for _ in range(ipc):
         rest = torch.ones(p.N, dtype=torch.bool, device=p.Z.device); rest[S] = False
         rest = rest.nonzero().flatten()
         gain = torch.full((p.N,), -math.inf, dtype=torch.float64, device=p.Z.device)
-        gain[rest] = naive_gains(p, S, rest, alpha, beta, eps, rc)
+        gain[rest] = naive_gains(p, S, rest, alpha, beta, eps, rc, r_d=r_d)
         picks = pick_per_class(gain, p.y, p.C)
         rounds.append(picks); S = torch.cat([S, picks])
     return _as_picks(rounds, ipc).cpu()
@@ -208,6 +223,47 @@ def _rate_mode(d:int, batch:int, budget:int) -> str:
     "Which update a RateState uses: gram (budget ≤ d), woodbury (batch < d), else rebuild."
     return "gram" if budget <= d else "woodbury" if batch < d else "rebuild"
 
+# %% ../nbs/01_selector.ipynb #0d76f6a9
+class ModularTerm:
+    "A term that is a sum over S of a per-candidate value (RDED's cross-entropy): its gain never changes as S grows."
+    def __init__(self, v:Tensor): self.v = v
+    def gain(self) -> Tensor: return self.v
+    def add(self, idx:Tensor, refresh:bool=False): pass
+
+class ClassRateState:
+    "MCR²'s class-conditional rate Σ_c (1/C)·R(X_{S_c}; ε, ipc): each candidate's gain against its own class's picks, exact each round."
+    def __init__(self, X:Tensor, # (N, d) ℓ2-normalised candidate rows
+                 y:Tensor, # (N,) class ids
+                 C:int, # number of classes
+                 lam:float, # λ = d / (ipc ε²), the per-class rate's scale
+                 chunk_bytes:int=2**27, # memory per batch of candidates' class rows
+                 total_classes:int|None=None, # the 1/C weight's C when X holds only some classes (one rank's); default C
+                ):
+        self.X, self.y, self.C, self.lam, self.chunk = X, y, C, lam, chunk_bytes
+        self.total = total_classes or C
+        self.cols = []                                  # the rounds' picks, (C,) each, in class order
+        self.q = X.square().sum(1)
+
+    def gain(self) -> Tensor:
+        "(1/C)·(R(X_{S_c} ∪ {x}) − R(X_{S_c})) for every row x, c its class (the determinant lemma, on the |S_c|×|S_c| side)."
+        return 0.5 * torch.log1p(self.lam * self.q.clamp_min(0)) / self.total
+
+    def add(self, picks:Tensor, refresh:bool=False):
+        "One pick per class joins S (round order): refactor each class's small Gram matrix and recompute every q."
+        self.cols.append(picks)
+        XS = self.X[torch.stack(self.cols, 1)]          # (C, t, d): each class's picks
+        t = XS.shape[1]
+        I = torch.eye(t, dtype=XS.dtype, device=XS.device)
+        L = torch.linalg.cholesky(I + self.lam * XS @ XS.mT)   # (C, t, t)
+        q = self.X.square().sum(1)
+        for part in torch.arange(len(self.X), device=self.X.device).split(max(1, self.chunk // (8 * t * (XS.shape[2] + t)))):
+            c = self.y[part]
+            B = (XS[c] @ self.X[part, :, None])          # (n, t, 1): each candidate against its class's picks
+            W = torch.linalg.solve_triangular(L[c], B, upper=False)
+            q[part] -= self.lam * W.square().sum((1, 2))
+        self.q = q
+
+
 # %% ../nbs/01_selector.ipynb #ecda3617
 @dataclass
 class Selection:
@@ -216,21 +272,31 @@ class Selection:
     rounds: Tensor   # (C·ipc,) the round (0-based) in which each was picked
     gain: Tensor     # (C·ipc,) F(S ∪ {x}) − F(S) at pick time
     gain_I: Tensor   # (C·ipc,) its R_I gain
-    gain_D: Tensor   # (C·ipc,) its R_D gain (before the weight α; zeros when α = 0)
+    gain_D: Tensor   # (C·ipc,) its R_D gain under the reading r_d (before the weight α; zeros when α = 0)
     rc: Tensor       # (C·ipc,) its R_C (zeros when rc is None)
     seconds: float   # wall time of the selection
+    r_d: str = "confusion"   # the reading of R_D the gains were computed under
 
-def score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, device=None,
+def discriminativeness_state(p:Problem, r_d:str, eps:float, dtype=torch.float64):
+    "The state whose `gain()` is every candidate's R_D gain under reading `r_d`, and whose `add(picks)` moves S on by a round."
+    if r_d == "cross_entropy": return ModularTerm(p.ce.to(dtype))
+    if r_d == "class_conditional": return ClassRateState(p.Z.to(dtype), p.y, p.C, rate_scale(p.Z.shape[1], p.ipc, eps))
+    s = confusion_scale(p.U, eps, p.K) if r_d == "scaled_confusion" else 1.0
+    return RateState((s * p.U).to(dtype), rate_scale(p.U.shape[1], p.K, eps), p.C, p.K)
+
+def score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
+                r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                device=None,
                 dtype=torch.float64, # state precision; float64 keeps picks identical to the oracle
                 refresh_every:int|None=None, # rounds between exact rebuilds (None: 64 in float64, 8 in float32)
                ) -> Selection:
     "SCORE's greedy selection with its per-pick record; `score_select` returns only the indices."
     t0 = time.perf_counter()
-    p = check_problem(Z, y, ipc, U, rc, device); _check_weights(alpha, beta, p.U); eps = _check_eps(eps)
+    p = check_problem(Z, y, ipc, U, rc, device, ce); _check_weights(alpha, beta, p.U, r_d, p.ce); eps = _check_eps(eps)
     every = refresh_every or (64 if dtype == torch.float64 else 8)
     rtol = 1e-9 if dtype == torch.float64 else 1e-5   # ties are judged at the precision the gains are computed in
     feat = RateState(p.Z.to(dtype), rate_scale(p.Z.shape[1], p.K, eps), p.C, p.K)
-    conf = RateState(p.U.to(dtype), rate_scale(p.U.shape[1], p.K, eps), p.C, p.K) if alpha else None
+    conf = discriminativeness_state(p, r_d, eps, dtype) if alpha else None
     rc = p.rc if p.rc is not None else torch.zeros(p.N, dtype=torch.float64, device=p.Z.device)
     taken = torch.zeros(p.N, dtype=torch.bool, device=p.Z.device)
     rec = {k: [] for k in ("indices", "gain", "gain_I", "gain_D")}
@@ -249,23 +315,25 @@ def score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:f
     rounds = torch.arange(ipc).repeat(p.C)
     if p.Z.is_cuda: torch.cuda.synchronize()
     return Selection(out["indices"], rounds, out["gain"], out["gain_I"], out["gain_D"], rc[out["indices"].to(rc.device)].cpu(),
-                     time.perf_counter() - t0)
+                     time.perf_counter() - t0, r_d)
 
 def score_select(Z, # (N, d) candidate features (ℓ2-normalised inside)
                  y, # (N,) class ids 0..C-1
                  ipc:int, # items per class
                  *,
-                 U=None, # (N, C') confusion vectors, used as given; required when alpha > 0
+                 U=None, # (N, C') confusion vectors, used as given; required when alpha > 0 and r_d reads them
                  alpha:float=0.0, # weight α of R_D
                  beta:float=0.0, # weight β of ΣR_C
                  eps:float=0.5, # distortion ε
                  rc=None, # (N,) per-candidate R_C; zeros when None
+                 ce=None, # (N,) teacher cross-entropy per candidate; required when alpha > 0 and r_d="cross_entropy"
+                 r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                  device=None, # None: CUDA if available
                  dtype=torch.float64, # state precision (see `score_trace`)
                  refresh_every:int|None=None, # rounds between exact rebuilds (see `score_trace`)
                 ) -> Tensor: # (C·ipc,) selected indices, class by class, each class in pick order
     "SCORE: greedy maximisation of F(S) = R_I − α·R_D − β·ΣR_C in synchronous rounds, by rank-C determinant-lemma updates."
-    return score_trace(Z, y, ipc, U=U, alpha=alpha, beta=beta, eps=eps, rc=rc, device=device, dtype=dtype,
+    return score_trace(Z, y, ipc, U=U, alpha=alpha, beta=beta, eps=eps, rc=rc, ce=ce, r_d=r_d, device=device, dtype=dtype,
                        refresh_every=refresh_every).indices
 
 # %% ../nbs/01_selector.ipynb #5904fd66
