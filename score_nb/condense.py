@@ -24,7 +24,7 @@ from .pool import Pool, build_pool, model_fingerprint
 
 # %% ../nbs/05_condense.ipynb #6f583ff3
 def selection_terms(pool:Pool, indices:Tensor, ipc:int, alpha:float=0.0, beta:float=0.0, eps:float=0.5,
-                    r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                    r_d:str="scaled_confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                    ) -> dict:
     "Per pick of a class-major selection: round, gain, its R_I and R_D gains and its R_C, replayed in synchronous rounds."
     p = check_problem(pool.features, pool.y, ipc, pool.confusion, pool.rc, device="cpu", ce=pool.ce)
@@ -87,7 +87,7 @@ def condense(ds:ImageDataset, teacher:Teacher,
              ipc:int, # images per class
              method:str="score", # a key of SELECTORS
              alpha:float=5.0, beta:float=0.1, eps:float=0.5, # SCORE's weights and distortion (also used for the terms)
-             r_d:str="confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
+             r_d:str="scaled_confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
              factor:int=1, # patches per side of each image
              seed:int=0, # seeds the pool (and the random baseline)
              pool:Pool|None=None, # a pool built earlier for this dataset and teacher; built here when None

@@ -192,7 +192,7 @@ def round_bytes(C:int, # classes
     return world * -(-C // world) * width * 8
 
 def dist_score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
-                     r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                     r_d:str="scaled_confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                      device=None,
                      dtype=torch.float64, # state precision (see score_trace)
                      refresh_every:int|None=None, # rounds between exact rebuilds (see score_trace)
@@ -300,7 +300,7 @@ class _Chosen(Pool):
 
 def dist_condense(ds:ImageDataset, teacher:Teacher, ipc:int, pool:Pool,
                   alpha:float=5.0, beta:float=0.1, eps:float=0.5, # SCORE's weights and distortion
-                  r_d:str="confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
+                  r_d:str="scaled_confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
                   folder=None, # if given: rank 0 saves the set here and the other ranks load it
                   ctx:DistContext|None=None, device=None, stats:dict|None=None) -> CondensedSet:
     "SCORE condensation (factor 1 or more) with the selection's rounds sharded across ranks; every rank returns the set."

@@ -142,7 +142,7 @@ def naive_gains(p:Problem, S:Tensor, cand:Tensor, alpha:float, beta:float, eps:f
     return torch.cat(out)
 
 def naive_select(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
-                 r_d:str="confusion", device=None) -> Tensor:
+                 r_d:str="scaled_confusion", device=None) -> Tensor:
     "SCORE's greedy selection from explicit log-determinants: the oracle `score_select` must match."
     p = check_problem(Z, y, ipc, U, rc, device, ce); _check_weights(alpha, beta, p.U, r_d, p.ce); eps = _check_eps(eps)
     rc = p.rc if p.rc is not None else torch.zeros(p.N, dtype=torch.float64, device=p.Z.device)
@@ -285,7 +285,7 @@ def discriminativeness_state(p:Problem, r_d:str, eps:float, dtype=torch.float64)
     return RateState((s * p.U).to(dtype), rate_scale(p.U.shape[1], p.K, eps), p.C, p.K)
 
 def score_trace(Z, y, ipc:int, *, U=None, alpha:float=0.0, beta:float=0.0, eps:float=0.5, rc=None, ce=None,
-                r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                r_d:str="scaled_confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                 device=None,
                 dtype=torch.float64, # state precision; float64 keeps picks identical to the oracle
                 refresh_every:int|None=None, # rounds between exact rebuilds (None: 64 in float64, 8 in float32)
@@ -327,7 +327,7 @@ def score_select(Z, # (N, d) candidate features (ℓ2-normalised inside)
                  eps:float=0.5, # distortion ε
                  rc=None, # (N,) per-candidate R_C; zeros when None
                  ce=None, # (N,) teacher cross-entropy per candidate; required when alpha > 0 and r_d="cross_entropy"
-                 r_d:str="confusion", # the reading of R_D (coding_rate.R_D_READINGS)
+                 r_d:str="scaled_confusion", # the reading of R_D (coding_rate.R_D_READINGS)
                  device=None, # None: CUDA if available
                  dtype=torch.float64, # state precision (see `score_trace`)
                  refresh_every:int|None=None, # rounds between exact rebuilds (see `score_trace`)
