@@ -150,7 +150,11 @@ def test(args, R, ds, teacher, cfg, out):
                 idx, acc = student(R, ds, teacher, pool, ipc, cfg["epochs"][ipc], s, "test", m, **kw)
                 accs.append(acc); terms.append(pool.ce[idx].double().mean().item())
             a = mean_std(accs)
-            rows.append(dict(ipc=ipc, method=m if m != "score" else f"score ({r_d})", **kw, accuracy=a, mean_ce=sum(terms) / len(terms)))
+            extra = {}
+            if m == "score":   # α's effect on the test pool: picks that differ from α = 0 at the same β
+                extra["alpha_changes"] = changed_share(idx, pool.select("score", ipc, alpha=0.0, beta=kw["beta"], r_d=kw["r_d"]), ipc)
+            rows.append(dict(ipc=ipc, method=m if m != "score" else f"score ({r_d})", **kw, accuracy=a, mean_ce=sum(terms) / len(terms),
+                             **extra))
             if a: print(f"  IPC {ipc:>2} {rows[-1]['method']:<28} {100 * a['mean']:5.1f} ± {100 * a['std']:.1f}  (n {a['n']})", flush=True)
     out["test"] = dict(ipcs=args.ipcs, seeds=args.seeds, epochs={str(i): cfg["epochs"][i] for i in args.ipcs}, rows=rows,
                        default=out.get("grid", {}).get("default"), command="python bench/selection.py " + " ".join(os.sys.argv[1:]))
