@@ -279,6 +279,7 @@ class Selection:
 
 def discriminativeness_state(p:Problem, r_d:str, eps:float, dtype=torch.float64):
     "The state whose `gain()` is every candidate's R_D gain under reading `r_d`, and whose `add(picks)` moves S on by a round."
+    if r_d not in R_D_READINGS: raise ValueError(f"`r_d` (the reading of R_D) must be one of {R_D_READINGS}; got {r_d!r}.")
     if r_d == "cross_entropy": return ModularTerm(p.ce.to(dtype))
     if r_d == "class_conditional": return ClassRateState(p.Z.to(dtype), p.y, p.C, rate_scale(p.Z.shape[1], p.ipc, eps))
     s = confusion_scale(p.U, eps, p.K) if r_d == "scaled_confusion" else 1.0
