@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -c "from score_nb.train import pipeline_demo; pipeline_demo()"
+	$(PY) -c "from score_nb.pipeline import pipeline_demo; pipeline_demo()"
 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

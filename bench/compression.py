@@ -29,12 +29,13 @@ from score_nb.condense import condense
 from score_nb.labels import relabel
 from score_nb.compress import compress, argmax_agreement, faithful_views, replayed_views
 from score_nb.train import train_student
+from score_nb.pipeline import pool_recipe
 
 SETTINGS = {  # pool (RDED's recipe per dataset) and label epochs per IPC on this machine (2 CPU cores), as bench/results.py
-    "digits": dict(pool=dict(mipc=60, scale=(0.25, 1.0)), epochs={1: 200, 10: 200, 50: 100}),
-    "fashion_mnist": dict(pool=dict(mipc=300), epochs={1: 150, 10: 150, 50: 40}),
-    "glyphs200": dict(pool=dict(mipc=60), epochs={1: 100, 10: 50}),
-    "glyphs": dict(pool=dict(mipc=60), epochs={1: 100, 10: 30}),
+    "digits": dict(pool=pool_recipe("digits"), epochs={1: 200, 10: 200, 50: 100}),
+    "fashion_mnist": dict(pool=pool_recipe("fashion_mnist"), epochs={1: 150, 10: 150, 50: 40}),
+    "glyphs200": dict(pool=pool_recipe("glyphs200"), epochs={1: 100, 10: 50}),
+    "glyphs": dict(pool=pool_recipe("glyphs"), epochs={1: 100, 10: 30}),
 }
 
 def replayed_kl(Y, D, views, T=4.0) -> float:

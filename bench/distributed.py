@@ -7,9 +7,10 @@ import argparse, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 
+JOB = Path(__file__).resolve().parent.parent / "tests" / "torchrun_job.py"   # the data side of a run through score-nb's stages
+
 def torchrun(nproc:int, out:Path, args:list, env:dict) -> float:
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", "-m", "score_nb.distributed",
-           "--out", str(out), *args]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", str(JOB), "--out", str(out), *args]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if r.returncode: sys.exit(f"torchrun with {nproc} processes failed:\n{r.stderr[-3000:]}")
@@ -22,7 +23,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
-    from score_nb.distributed import round_bytes, _job_dataset
+    sys.path.insert(0, str(JOB.parent))
+    from torchrun_job import job_dataset
+    from score_nb.selector import round_bytes
     from score_nb.models import default_teacher
     from score_nb.pool import Pool, POOL_TENSORS
     from safetensors.torch import load_file
@@ -31,7 +34,7 @@ def main():
     os.environ["SCORE_NB_CACHE"] = env["SCORE_NB_CACHE"]
     torch.set_num_threads(1)
     dataset = f"fashion_mnist:{a.per_class}"
-    t = default_teacher(_job_dataset(dataset), progress=False)          # trained once, outside the timings
+    t = default_teacher(job_dataset(dataset), progress=False)          # trained once, outside the timings
     args = ["--dataset", dataset, "--mipc", str(a.per_class), "--ipc", str(a.ipc), "--stages", "pool,select"]
     runs = {1: [], 2: []}
     for rep in range(a.repeats):

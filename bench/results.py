@@ -24,16 +24,18 @@ import argparse, json, os, platform, time
 from pathlib import Path
 import torch
 from score_nb.data import load_dataset, validation_split
-from score_nb.models import default_teacher, _atomic_write
+from score_nb.models import default_teacher
+from score_nb.io import atomic_write
+from score_nb.pipeline import pool_recipe
 from score_nb.pool import build_pool
 from score_nb.condense import condense, selection_terms
 from score_nb.labels import relabel
 from score_nb.compress import compress, label_kl
 from score_nb.train import train_student
 
-SETTINGS = {  # per dataset: pool, label epochs per IPC (this machine: 2 CPU cores), α/β grid
-    "digits": dict(pool=dict(mipc=60, scale=(0.25, 1.0)), epochs={1: 200, 10: 200, 50: 100}),
-    "fashion_mnist": dict(pool=dict(mipc=300), epochs={1: 150, 10: 150, 50: 40}),
+SETTINGS = {  # per dataset: the pool recipe (score_nb.pipeline.RECIPES), label epochs per IPC (this machine: 2 CPU cores)
+    "digits": dict(pool=pool_recipe("digits"), epochs={1: 200, 10: 200, 50: 100}),
+    "fashion_mnist": dict(pool=pool_recipe("fashion_mnist"), epochs={1: 150, 10: 150, 50: 40}),
 }
 ALPHAS, BETAS = (0.0, 2.0, 5.0, 10.0), (0.0, 0.1, 1.0)
 METHODS = ("random", "rded", "herding", "kcenter", "score")
@@ -70,7 +72,7 @@ class Runner:
         out = dict(key=key, final_accuracy=h.final_accuracy, seconds=time.perf_counter() - t, epochs=h.config["epochs"],
                    batch_size=h.config["batch_size"], arch=h.config["arch"], curve=dict(epoch=h.epochs, accuracy=h.test_accuracy,
                    train_loss=h.train_loss, test_loss=h.test_loss))
-        _atomic_write(path, lambda p: p.write_text(json.dumps(out)))
+        atomic_write(path, lambda p: p.write_text(json.dumps(out)))
         print(f"  {key}: {out['final_accuracy']:.4f} ({out['seconds']:.0f} s)", flush=True)
         return out
 
@@ -283,5 +285,5 @@ if __name__ == "__main__":
             res["methods"] = [r for r in prev["methods"] if r["ipc"] not in args.ipcs] + res["methods"]
             res["methods"].sort(key=lambda r: r["ipc"])
         prev.update(res)                                                  # a run of some sections keeps the others
-        _atomic_write(Path(args.out), lambda p: p.write_text(json.dumps(prev, indent=1)))
+        atomic_write(Path(args.out), lambda p: p.write_text(json.dumps(prev, indent=1)))
     print(json.dumps({k: v for k, v in res.items() if k in ("teacher", "seconds_this_invocation")}))

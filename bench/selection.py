@@ -28,11 +28,12 @@ from score_nb.pool import build_pool
 from score_nb.condense import condense
 from score_nb.labels import relabel
 from score_nb.train import train_student
+from score_nb.pipeline import pool_recipe
 
 SETTINGS = {  # pool and label epochs per IPC, as bench/results.py and bench/compression.py (2 CPU cores)
-    "digits": dict(pool=dict(mipc=60, scale=(0.25, 1.0)), epochs={1: 200, 10: 200, 50: 100}),
-    "fashion_mnist": dict(pool=dict(mipc=300), epochs={1: 150, 10: 150, 50: 40}),
-    "glyphs": dict(pool=dict(mipc=60), epochs={1: 50, 10: 30}),
+    "digits": dict(pool=pool_recipe("digits"), epochs={1: 200, 10: 200, 50: 100}),
+    "fashion_mnist": dict(pool=pool_recipe("fashion_mnist"), epochs={1: 150, 10: 150, 50: 40}),
+    "glyphs": dict(pool=pool_recipe("glyphs"), epochs={1: 50, 10: 30}),
 }
 BASELINES = ("rded", "herding", "kcenter", "random")
 

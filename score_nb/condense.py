@@ -16,28 +16,26 @@ import numpy as np
 import torch
 from torch import Tensor
 from safetensors.torch import load_file, save_file
-from .coding_rate import rate_scale
-from .selector import SELECTORS, RateState, check_problem, discriminativeness_state
+from .coding_rate import SCORE_DEFAULTS
+from .selector import SELECTORS, Selection, score_trace
+from .runtime import ProcessContext
 from .data import ImageDataset
-from .models import Teacher, _atomic_write, predict
+from .models import Teacher, predict
+from .io import atomic_write, check_manifest, file_manifest
 from .pool import Pool, build_pool, model_fingerprint
 
 # %% ../nbs/05_condense.ipynb #6f583ff3
-def selection_terms(pool:Pool, indices:Tensor, ipc:int, alpha:float=0.0, beta:float=0.0, eps:float=0.5,
-                    r_d:str="scaled_confusion", # the reading of R_D (coding_rate.R_D_READINGS)
-                   ) -> dict:
-    "Per pick of a class-major selection: round, gain, its R_I and R_D gains and its R_C, replayed in synchronous rounds."
-    p = check_problem(pool.features, pool.y, ipc, pool.confusion, pool.rc, device="cpu", ce=pool.ce)
-    rounds = indices.reshape(p.C, ipc).T                       # round-major
-    feat = RateState(p.Z, rate_scale(p.Z.shape[1], p.K, eps), p.C, p.K)
-    conf = discriminativeness_state(p, r_d, eps)
-    g_I, g_D = torch.empty(ipc, p.C, dtype=torch.float64), torch.empty(ipc, p.C, dtype=torch.float64)
-    for t, picks in enumerate(rounds):
-        g_I[t], g_D[t] = feat.gain()[picks], conf.gain()[picks]
-        if t + 1 < ipc: feat.add(picks); conf.add(picks)
-    g_I, g_D = g_I.T.reshape(-1), g_D.T.reshape(-1)             # back to class-major
-    rc = p.rc[indices]
-    return dict(round=torch.arange(ipc).repeat(p.C), gain=g_I - alpha * g_D - beta * rc, gain_I=g_I, gain_D=g_D, rc=rc)
+def selection_terms(pool:Pool, indices:Tensor, ipc:int,
+                    alpha:float=SCORE_DEFAULTS["alpha"], beta:float=SCORE_DEFAULTS["beta"], eps:float=SCORE_DEFAULTS["eps"],
+                    r_d:str=SCORE_DEFAULTS["r_d"], # the reading of R_D (coding_rate.R_D_READINGS)
+                    device=None, ctx:ProcessContext|None=None) -> dict:
+    "Per pick of a class-major selection: round, gain, its R_I and R_D gains (zeros when α = 0) and its R_C."
+    sel = score_trace(pool.features, pool.y, ipc, U=pool.confusion, rc=pool.rc, ce=pool.ce, alpha=alpha, beta=beta, eps=eps,
+                      r_d=r_d, follow=indices, device=device, ctx=ctx)
+    return _terms(sel)
+
+def _terms(sel:Selection) -> dict:
+    return dict(round=sel.rounds, gain=sel.gain, gain_I=sel.gain_I, gain_D=sel.gain_D, rc=sel.rc)
 
 # %% ../nbs/05_condense.ipynb #f66f1436
 def stitch(patches:Tensor, # (C·n, ch, s, s) uint8 patches, class-major, n = ipc·factor² per class
@@ -86,13 +84,16 @@ class CondensedSet:
 def condense(ds:ImageDataset, teacher:Teacher,
              ipc:int, # images per class
              method:str="score", # a key of SELECTORS
-             alpha:float=5.0, beta:float=0.1, eps:float=0.5, # SCORE's weights and distortion (also used for the terms)
-             r_d:str="scaled_confusion", # SCORE's reading of R_D (coding_rate.R_D_READINGS)
+             alpha:float=SCORE_DEFAULTS["alpha"], beta:float=SCORE_DEFAULTS["beta"], eps:float=SCORE_DEFAULTS["eps"], # SCORE's weights and distortion (also used for the terms)
+             r_d:str=SCORE_DEFAULTS["r_d"], # SCORE's reading of R_D (coding_rate.R_D_READINGS)
              factor:int=1, # patches per side of each image
              seed:int=0, # seeds the pool (and the random baseline)
              pool:Pool|None=None, # a pool built earlier for this dataset and teacher; built here when None
-             device=None, progress:bool=True, **pool_kwargs) -> CondensedSet:
-    "Condense `ds` to `ipc` images per class: pool → selection (`method`) → stitching, with full provenance."
+             device=None,
+             ctx:ProcessContext|None=None, # the process context (default: this process's); the selection is sharded over its ranks
+             stats:dict|None=None, # if given (method score): the selection's state modes and bytes gathered per round
+             progress:bool=True, **pool_kwargs) -> CondensedSet:
+    "Condense `ds` to `ipc` images per class: pool → selection (`method`) → stitching, with full provenance; every rank returns the set."
     if method not in SELECTORS: raise ValueError(f"unknown method {method!r}; choose one of {sorted(SELECTORS)}.")
     n_out = len(teacher.classes) if isinstance(teacher, Teacher) else None
     if n_out is not None and n_out != ds.num_classes:
@@ -102,7 +103,7 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          f"got {factor!r}.")
     if not isinstance(ipc, int) or isinstance(ipc, bool) or ipc < 1: raise ValueError(f"`ipc` must be a positive integer; got {ipc!r}.")
     t0 = time.perf_counter()
-    if pool is None: pool = build_pool(ds, teacher, factor=factor, seed=seed, device=device, progress=progress, **pool_kwargs)
+    if pool is None: pool = build_pool(ds, teacher, factor=factor, seed=seed, device=device, ctx=ctx, progress=progress, **pool_kwargs)
     else:
         if pool.config["factor"] != factor: raise ValueError(f"the pool was built with factor {pool.config['factor']}, not {factor}.")
         if pool.config["dataset_fingerprint"] != ds.fingerprint(): raise ValueError("the pool was built from other data than `ds`.")
@@ -115,28 +116,20 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          "candidates; lower ipc or factor, or build the pool with more images (mipc) or crops (num_crop) "
                          "and best_per_image=False.")
     pool_seconds = time.perf_counter() - t0
-    kw = dict(alpha=alpha, beta=beta, eps=eps, r_d=r_d, device=device) if method == "score" else {"seed": seed} if method == "random" else {}
-    t1 = time.perf_counter()
-    indices = pool.select(method, n, **kw)
-    select_seconds = time.perf_counter() - t1
+    extra = {"stats": stats} if method == "score" and stats is not None else {}
+    sel = pool.trace(method, n, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=seed, device=device, ctx=ctx, **extra)
+    indices = sel.indices
     images, image, cell = stitch(pool.patches(ds, indices), ipc, factor)
-    terms = selection_terms(pool, indices, n, alpha, beta, eps, r_d)
     prov = dict(pool_index=indices, source=pool.source[indices], box=pool.box[indices], image=image, cell=cell,
-                ce=pool.ce[indices], **terms)
+                ce=pool.ce[indices], **_terms(sel))
     config = dict(method=method, ipc=ipc, factor=factor, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=seed, dataset=ds.name,
                   dataset_fingerprint=ds.fingerprint(), teacher=teacher.arch, pool=pool.config,
-                  seconds=dict(pool=pool_seconds, select=select_seconds, total=time.perf_counter() - t0))
+                  seconds=dict(pool=pool_seconds, select=sel.seconds, total=time.perf_counter() - t0))
     return CondensedSet(images, torch.arange(ds.num_classes).repeat_interleave(ipc), list(ds.classes), prov, config)
 
 # %% ../nbs/05_condense.ipynb #4ac724ba
 def _safe(name:str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "_"
-
-def _sha256(path:Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
-    return h.hexdigest()
 
 def save_condensed(cs:CondensedSet, folder) -> Path:
     "Write images as PNG folders, tensors as safetensors and a checksummed JSON manifest; atomic (temporary folder + rename)."
@@ -152,7 +145,7 @@ def save_condensed(cs:CondensedSet, folder) -> Path:
             Image.fromarray(a[0] if len(a) == 1 else a.transpose(1, 2, 0)).save(d / f"{i:05d}.png")
         save_file({"images": cs.images, "labels": cs.labels, **{f"provenance.{k}": v.contiguous() for k, v in cs.provenance.items()}},
                   str(tmp / "condensed.safetensors"))
-        files = {str(p.relative_to(tmp)): dict(bytes=p.stat().st_size, sha256=_sha256(p)) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        files = file_manifest(tmp)
         (tmp / "manifest.json").write_text(json.dumps(dict(format="score-nb condensed set 1", classes=cs.classes,
                                                             class_folders=class_dirs, config=cs.config, files=files), indent=1))
         old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
@@ -167,12 +160,7 @@ def load_condensed(folder, verify:bool=True) -> CondensedSet:
     folder = Path(folder)
     if not (folder / "manifest.json").is_file(): raise FileNotFoundError(f"{folder} has no manifest.json; it is not a saved CondensedSet.")
     man = json.loads((folder / "manifest.json").read_text())
-    if verify:
-        for rel, meta in man["files"].items():
-            p = folder / rel
-            if not p.is_file(): raise ValueError(f"{p} is listed in the manifest but missing: the folder is incomplete.")
-            if p.stat().st_size != meta["bytes"] or _sha256(p) != meta["sha256"]:
-                raise ValueError(f"checksum mismatch for {p}: the file was modified or corrupted after saving.")
+    if verify: check_manifest(folder, man["files"])
     t = load_file(str(folder / "condensed.safetensors"))
     prov = {k.split(".", 1)[1]: v for k, v in t.items() if k.startswith("provenance.")}
     return CondensedSet(t["images"], t["labels"], man["classes"], prov, man["config"])
@@ -187,5 +175,5 @@ def to_ddranking(cs:CondensedSet, teacher:Teacher, path, device=None) -> Path:
     order = torch.argsort(cs.labels, stable=True)              # class-major (already so for condense's output)
     tensors = {"image_tensor": (cs.images[order].float() / 255).contiguous(), "soft_labels": logits[order].contiguous(),
                "labels": cs.labels[order].contiguous()}
-    _atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"classes": json.dumps(cs.classes), "ipc": str(cs.ipc)}))
+    atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"classes": json.dumps(cs.classes), "ipc": str(cs.ipc)}))
     return path

@@ -6,9 +6,10 @@ Docs: https://score-nb.github.io/score-nb/data.html.md"""
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_ROOT', 'FASHION_MNIST_CLASSES', 'IMAGE_SUFFIXES', 'GLYPH_FONT_ROOT', 'GLYPH_TYPEFACES', 'DATASETS',
-           'ImageDataset', 'subset', 'validation_split', 'load_digits_dataset', 'read_idx', 'load_fashion_mnist',
-           'load_image_folder', 'save_image_folder', 'save_npz', 'load_npz', 'missing_glyph_packages',
-           'glyph_characters', 'load_glyphs', 'load_dataset', 'TensorImages', 'loader', 'image_grid']
+           'ImageDataset', 'per_class_take', 'subset', 'validation_split', 'load_digits_dataset', 'read_idx',
+           'load_fashion_mnist', 'load_image_folder', 'save_image_folder', 'save_npz', 'load_npz',
+           'missing_glyph_packages', 'glyph_characters', 'load_glyphs', 'load_dataset', 'TensorImages', 'loader',
+           'image_grid']
 
 # %% ../nbs/02_data.ipynb #05963c65
 import gzip, hashlib, json, math, os, time, warnings
@@ -75,7 +76,7 @@ class ImageDataset:
                 f"{'…' if self.num_classes > 4 else ''})")
 
 # %% ../nbs/02_data.ipynb #7c0dbc30
-def _per_class_take(labels:Tensor, n_per_class:int, seed:int) -> Tensor:
+def per_class_take(labels:Tensor, n_per_class:int, seed:int) -> Tensor:
     "Indices of up to `n_per_class` items of every class, drawn at random (seeded), sorted."
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(labels), generator=g)
@@ -91,7 +92,7 @@ def subset(ds:ImageDataset, train_per_class:int|None=None, test_per_class:int|No
     out = {}
     for split, n in (("train", train_per_class), ("test", test_per_class)):
         x, y = ds.split(split)
-        idx = _per_class_take(y, n, seed) if n is not None else torch.arange(len(y))
+        idx = per_class_take(y, n, seed) if n is not None else torch.arange(len(y))
         out[split] = (x[idx], y[idx])
     return replace(ds, name=f"{ds.name}[{train_per_class},{test_per_class}]", train_images=out["train"][0],
                    train_labels=out["train"][1], test_images=out["test"][0], test_labels=out["test"][1])
@@ -100,7 +101,7 @@ def validation_split(ds:ImageDataset, fraction:float=0.1, seed:int=0) -> ImageDa
     "Carve a stratified validation set out of the training split; it becomes the `test` split of the returned dataset."
     if not 0 < fraction < 1: raise ValueError(f"`fraction` must lie in (0, 1); got {fraction}.")
     per_class = torch.bincount(ds.train_labels, minlength=ds.num_classes)
-    val = _per_class_take(ds.train_labels, max(1, int(per_class.min() * fraction)), seed)
+    val = per_class_take(ds.train_labels, max(1, int(per_class.min() * fraction)), seed)
     train = torch.ones(len(ds.train_labels), dtype=torch.bool); train[val] = False
     return replace(ds, name=f"{ds.name}/val{fraction:g}", train_images=ds.train_images[train], train_labels=ds.train_labels[train],
                    test_images=ds.train_images[val], test_labels=ds.train_labels[val])

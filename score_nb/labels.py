@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch
 from torch import Tensor
+from torch.nn import functional as F
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
-from .selector import default_device
-from .models import Teacher, _atomic_write, forward_batches
+from .runtime import ProcessContext, context, default_device
+from .models import Teacher, forward_batches
+from .io import atomic_write, config_key, shard_key
 from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
@@ -110,14 +112,7 @@ def _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix) -> tuple
     if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}.")
     cfg = dict(epochs=epochs, seed=seed, crop_scale=list(crop_scale), flip=flip, cutmix=cutmix, condensed=_condensed_hash(cs),
                teacher=teacher.arch, teacher_fingerprint=model_fingerprint(teacher.model))
-    return cfg, hashlib.sha256(json.dumps({k: v for k, v in cfg.items() if k != "epochs"}, sort_keys=True).encode()).hexdigest()
-
-def _read_epoch(shard, key) -> dict|None:
-    "An epoch shard's tensors when `shard` exists with this key, else None."
-    if shard is None or not Path(shard).is_file(): return None
-    from safetensors import safe_open
-    with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
-    return load_file(str(shard)) if same else None
+    return cfg, config_key(cfg, exclude=("epochs",))
 
 def _view_logits(cs, teacher, rec, part, batch_size, device) -> Tensor:
     "The teacher's logits on the recorded views of images `part` (one batch: a batch's arithmetic depends on its members)."
@@ -126,22 +121,37 @@ def _view_logits(cs, teacher, rec, part, batch_size, device) -> Tensor:
 
 def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_scale=(0.08, 1.0), flip:bool=True,
             cutmix:float=1.0, batch_size:int=512, device=None,
-            folder=None, # if given: one shard per epoch written here as it finishes, reused on a rerun
+            folder=None, # if given (shared by all ranks): one shard per epoch, written as it finishes, reused on a rerun
+            ctx:ProcessContext|None=None, # the process context (default: this process's); each epoch's batches are dealt over its ranks
+            on_epoch=None, # called with each epoch computed in this call (after its shard is on disk)
             progress:bool=True) -> SoftLabels:
-    "Teacher logits on one recorded view per image per epoch; resumable per epoch when `folder` is given."
+    "Teacher logits on one recorded view per image per epoch; resumable per epoch when `folder` is given; sharded by whole batches."
+    ctx, t0 = ctx or context(), time.perf_counter()
     cfg, key = _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix)
     N, H, W = len(cs.images), *cs.images.shape[-2:]
-    shards = Path(folder) / "epochs" if folder is not None else None
-    logits, records, t0 = [], [], time.perf_counter()
-    for e in tqdm(range(epochs), desc="relabel: epochs", disable=not progress):
-        shard = shards / f"epoch_{e:05d}.safetensors" if shards else None
-        t = _read_epoch(shard, key)
-        if t is not None: logits.append(t["logits"]); records.append(t["records"]); continue
+    shard = lambda e: Path(folder) / "epochs" / f"epoch_{e:05d}.safetensors"
+    todo = set(ctx.broadcast_object([e for e in range(epochs) if folder is None or shard_key(shard(e)) != key] if ctx.main else None))
+    batches = torch.arange(N).split(batch_size)
+    shares = [batches[r::ctx.world] for r in range(ctx.world)]         # batch b goes to rank b % world
+    sizes = [sum(len(b) for b in share) for share in shares]
+    order = torch.cat([torch.cat(share) for share in shares if share])  # the image of each gathered row, rank by rank
+    n_cls, logits, records = len(teacher.classes), [], []
+    for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
+        if e not in todo:
+            t = load_file(str(shard(e))); logits.append(t["logits"]); records.append(t["records"]); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
-        lg = torch.cat([_view_logits(cs, teacher, rec, part, batch_size, device) for part in torch.arange(N).split(batch_size)])
-        if shard is not None:
-            _atomic_write(shard, lambda p: save_file({"logits": lg.contiguous(), "records": rec}, str(p), metadata={"key": key}))
+        mine = shares[ctx.rank]
+        lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
+        if ctx.world > 1:
+            got = ctx.all_gather(F.pad(lg, (0, 0, 0, max(sizes) - len(lg))))
+            full = torch.empty(N, n_cls)
+            full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
+            lg = full
+        if folder is not None and ctx.main:
+            atomic_write(shard(e), lambda p: save_file({"logits": lg.contiguous(), "records": rec}, str(p), metadata={"key": key}))
+        ctx.barrier()
         logits.append(lg); records.append(rec)
+        if on_epoch: on_epoch(e)
     return SoftLabels(torch.stack(logits), torch.stack(records), dict(cfg, key=key, seconds=time.perf_counter() - t0))
 
 # %% ../nbs/06_labels.ipynb #a549ca4a

@@ -6,8 +6,8 @@ Docs: https://score-nb.github.io/score-nb/models.html.md"""
 
 # %% auto #0
 __all__ = ['TEACHER_RECIPES', 'ConvNet', 'convnet', 'ImageClassifier', 'convnet_depth', 'create_classifier', 'forward_batches',
-           'predict', 'features', 'features_and_logits', 'augment_batch', 'cache_dir', 'Teacher', 'save_teacher',
-           'load_teacher', 'accuracy', 'train_teacher', 'default_teacher', 'load_state_dict_checkpoint', 'timm_teacher',
+           'predict', 'features', 'features_and_logits', 'augment_batch', 'Teacher', 'save_teacher', 'load_teacher',
+           'accuracy', 'train_teacher', 'default_teacher', 'load_state_dict_checkpoint', 'timm_teacher',
            'check_teacher']
 
 # %% ../nbs/03_models.ipynb #415d0f0b
@@ -21,7 +21,8 @@ from timm.models import register_model
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .data import ImageDataset
-from .selector import default_device
+from .io import atomic_write, cache_dir
+from .runtime import default_device
 
 # %% ../nbs/03_models.ipynb #8cc5684f
 def _norm_layer(norm:str, width:int) -> nn.Module:
@@ -153,17 +154,6 @@ def augment_batch(x:Tensor, # (B, C, H, W) float
     return out.permute(0, 3, 1, 2) * valid
 
 # %% ../nbs/03_models.ipynb #0239f3fe
-def cache_dir() -> Path:
-    "Where trained teachers are cached: $SCORE_NB_CACHE, else ~/.cache/score-nb."
-    return Path(os.environ.get("SCORE_NB_CACHE", Path.home() / ".cache" / "score-nb"))
-
-def _atomic_write(path:Path, write):
-    "Call write(tmp) then rename tmp → path, so readers never see a partial file."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try: write(tmp); os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-
 @dataclass
 class Teacher:
     "A trained (or loaded) classifier with its class map, how it was made, and how well it does."
@@ -180,9 +170,9 @@ def save_teacher(t:Teacher, path) -> Path:
     "Save weights as safetensors and the record as JSON beside it (path.json), atomically."
     path = Path(path)
     state = {k: v.detach().cpu().contiguous() for k, v in t.model.state_dict().items()}
-    _atomic_write(path, lambda p: save_file(state, str(p)))
+    atomic_write(path, lambda p: save_file(state, str(p)))
     meta = dict(arch=t.arch, classes=t.classes, config=t.config, test_accuracy=t.test_accuracy, seconds=t.seconds)
-    _atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
+    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
     t.path = path
     return path
 
@@ -309,13 +299,13 @@ def check_teacher(teacher, # a Teacher or an ImageClassifier
                   min_accuracy:float=0.5, # a class below this whose images go mostly to one other class fails
                   device=None, seed:int=0) -> dict:
     "Per-class accuracy of the teacher on real training images; raises ValueError when it looks like a class-map mismatch."
-    from score_nb.data import _per_class_take
+    from score_nb.data import per_class_take
     model = teacher.model if isinstance(teacher, Teacher) else teacher
     if isinstance(teacher, Teacher) and list(teacher.classes) != list(ds.classes):
         diff = [(i, a, b) for i, (a, b) in enumerate(zip(teacher.classes, ds.classes)) if a != b][:3]
         raise ValueError(f"the teacher's class map differs from the dataset's (first differences, index/teacher/dataset: {diff}); "
                          "load the dataset with classes=teacher.classes.")
-    idx = _per_class_take(ds.train_labels, per_class, seed)
+    idx = per_class_take(ds.train_labels, per_class, seed)
     y = ds.train_labels[idx]
     pred = predict(model, ds.train_images[idx], device=device).argmax(1)
     C = ds.num_classes

@@ -6,7 +6,7 @@ Docs: https://score-nb.github.io/score-nb/pool.html.md"""
 
 # %% auto #0
 __all__ = ['POOL_TENSORS', 'seeded_generator', 'class_generator', 'random_boxes', 'cut', 'pad_to', 'augmented_views',
-           'patch_label_rate', 'Pool', 'model_fingerprint', 'build_pool']
+           'patch_label_rate', 'Pool', 'model_fingerprint', 'build_pool', 'pool_key']
 
 # %% ../nbs/04_pool.ipynb #cc9b3465
 import hashlib, inspect, json, os, time
@@ -18,9 +18,11 @@ from torch.nn import functional as F
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .coding_rate import confusion, label_rate
-from .selector import SELECTORS, default_device, select
+from .selector import SELECTORS, Selection, select, trace
+from .runtime import ProcessContext, context
 from .data import ImageDataset
-from .models import Teacher, _atomic_write, forward_batches
+from .models import Teacher, forward_batches
+from .io import atomic_write, config_key, shard_key, write_json
 
 # %% ../nbs/04_pool.ipynb #07a8e833
 def seeded_generator(tag:str) -> torch.Generator:
@@ -112,12 +114,16 @@ class Pool:
         own = {k: v for k, v in dict(U=self.confusion, rc=self.rc, ce=self.ce).items() if k in takes}
         return select(method, self.features, self.y, ipc, **own, **kwargs)
 
+    def trace(self, method:str, ipc:int, **kwargs) -> Selection:
+        "A registered selector's picks on this pool with SCORE's gain terms at each pick (`selector.trace`; the pool supplies U, rc, ce)."
+        return trace(method, self.features, self.y, ipc, U=self.confusion, rc=self.rc, ce=self.ce, **kwargs)
+
     def save(self, folder) -> Path:
         "Write pool.safetensors and pool.json into `folder`, atomically."
         folder = Path(folder)
         tensors = {k: getattr(self, k).contiguous() for k in POOL_TENSORS}
-        _atomic_write(folder / "pool.safetensors", lambda p: save_file(tensors, str(p)))
-        _atomic_write(folder / "pool.json", lambda p: p.write_text(json.dumps(dict(classes=self.classes, config=self.config), indent=1)))
+        atomic_write(folder / "pool.safetensors", lambda p: save_file(tensors, str(p)))
+        write_json(folder / "pool.json", dict(classes=self.classes, config=self.config))
         return folder
 
     @classmethod
@@ -169,17 +175,36 @@ def build_pool(ds:ImageDataset, teacher:Teacher,
                aug_scale=(0.5, 1.0), flip:bool=True, # R_C views: crop area fraction of the patch, horizontal flips
                seed:int=0, device=None, batch_size:int=512,
                folder=None, # if given: per-class shards are written here as they finish, and reused on a rerun
+               ctx:ProcessContext|None=None, # the process context (default: this process's); classes are sharded over its ranks
+               on_class=None, # called with each class id this process built (not read back from a shard)
                progress:bool=True) -> Pool:
-    "Build the candidate pool: crops, realism, features, confusion vectors and R_C, class by class (resumable)."
+    "Build the candidate pool: crops, realism, features, confusion vectors and R_C, class by class (resumable, sharded by class)."
+    ctx = ctx or context()
     cfg, key = _pool_config(ds, teacher, mipc, num_crop, factor, scale, best_per_image, n_aug, temperature, eps, aug_scale, flip,
                             seed, batch_size)
-    parts, t0 = [], time.perf_counter()
-    for c in tqdm(range(ds.num_classes), desc="pool: classes", disable=not progress):
-        parts.append(_class_part(ds, teacher, c, cfg, key, folder, device))
-    pool = Pool(**{k: torch.cat([p[k] for p in parts]) for k in POOL_TENSORS}, classes=list(ds.classes),
+    parts, t0 = {}, time.perf_counter()
+    for c in tqdm(ctx.mine(range(ds.num_classes)), desc="pool: classes", disable=not (progress and ctx.main)):
+        parts[c], built = _class_part(ds, teacher, c, cfg, key, folder, device)
+        if built and on_class: on_class(c)
+        if ctx.world > 1 and folder is not None: parts[c] = None          # on disk; rank 0 reads it back
+    if ctx.world > 1:
+        if folder is None: parts = {c: p for got in ctx.all_gather_object(parts) for c, p in got.items()}
+        else:
+            ctx.barrier()
+            if not ctx.main:
+                ctx.barrier()
+                return Pool.load(folder)
+            parts = {c: load_file(str(_shard(folder, c))) for c in range(ds.num_classes)}
+    pool = Pool(**{k: torch.cat([parts[c][k] for c in range(ds.num_classes)]) for k in POOL_TENSORS}, classes=list(ds.classes),
                 config=dict(cfg, key=key, seconds=time.perf_counter() - t0))
-    if folder is not None: pool.save(folder)
+    if folder is not None and ctx.main: pool.save(folder)
+    if ctx.world > 1 and folder is not None: ctx.barrier()
     return pool
+
+def pool_key(ds:ImageDataset, teacher:Teacher, **settings) -> str:
+    "The key `build_pool(ds, teacher, **settings)` tags its pool and shards with: equal keys, equal pools."
+    a = inspect.signature(build_pool).bind(ds, teacher, **settings); a.apply_defaults()
+    return _pool_config(**{k: a.arguments[k] for k in inspect.signature(_pool_config).parameters})[1]
 
 def _pool_config(ds, teacher, mipc, num_crop, factor, scale, best_per_image, n_aug, temperature, eps, aug_scale, flip, seed,
                  batch_size) -> tuple:
@@ -195,16 +220,14 @@ def _pool_config(ds, teacher, mipc, num_crop, factor, scale, best_per_image, n_a
                teacher_fingerprint=model_fingerprint(teacher.model), size=ds.size, mipc=mipc, num_crop=num_crop, factor=factor,
                scale=list(scale), best_per_image=best_per_image, n_aug=n_aug, temperature=temperature, eps=eps,
                aug_scale=list(aug_scale), flip=flip, seed=seed, batch_size=batch_size)
-    key = hashlib.sha256(json.dumps({k: v for k, v in cfg.items() if k != "batch_size"}, sort_keys=True).encode()).hexdigest()
-    return cfg, key
+    return cfg, config_key(cfg, exclude=("batch_size",))
 
-def _class_part(ds, teacher, c, cfg, key, folder, device) -> dict:
-    "Class c's candidates: read from its shard in folder/classes when one with this key is there, else built (and written there)."
-    shard = Path(folder) / "classes" / f"class_{c:05d}.safetensors" if folder is not None else None
-    if shard is not None and shard.is_file():
-        from safetensors import safe_open
-        with safe_open(str(shard), "pt") as f: same = (f.metadata() or {}).get("key") == key
-        if same: return load_file(str(shard))
+def _shard(folder, c:int) -> Path: return Path(folder) / "classes" / f"class_{c:05d}.safetensors"
+
+def _class_part(ds, teacher, c, cfg, key, folder, device) -> tuple:
+    "(class c's candidates, whether they were built now): read from its shard when one with this key is there, else built (and written)."
+    shard = _shard(folder, c) if folder is not None else None
+    if shard is not None and shard_key(shard) == key: return load_file(str(shard)), False
     part = _build_class(ds, teacher, c, cfg, device)
-    if shard is not None: _atomic_write(shard, lambda p: save_file(part, str(p), metadata={"key": key}))
-    return part
+    if shard is not None: atomic_write(shard, lambda p: save_file(part, str(p), metadata={"key": key}))
+    return part, True
