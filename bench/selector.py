@@ -47,7 +47,7 @@ def naive_estimate(Z, y, ipc, kw, picks, sample=48, seed=0):
         rest = rest.nonzero().flatten()
         cand = rest[torch.randperm(len(rest), generator=g)[:sample]]
         t0 = time.perf_counter()
-        gains = naive_gains(p, S, cand, kw["alpha"], kw["beta"], kw["eps"], p.rc)
+        gains = naive_gains(p, S, cand, kw["alpha"], kw["beta"], kw["eps"], p.rc, r_d=kw["r_d"])
         total += (time.perf_counter() - t0) * len(rest) / len(cand)
         lemma = objective_gain(p.Z, p.U, S, kw["alpha"], kw["beta"], kw["eps"], p.rc, p.K)[cand]
         worst = max(worst, ((gains - lemma).abs() / (1 + lemma.abs())).max().item())
@@ -93,7 +93,7 @@ def run(Z, y, k):
         build = time.perf_counter() - t
         picks = dpp_greedy_map(L, k); del L
     else:
-        build, picks = 0.0, score_select(Z, y, k, device="cpu")
+        build, picks = 0.0, score_select(Z, y, k, alpha=0.0, beta=0.0, device="cpu")
     return time.perf_counter() - t, build, picks
 def status(key):
     return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key + ":"))

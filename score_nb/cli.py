@@ -38,7 +38,8 @@ COMMANDS = {   # name: (what it does, the settings it takes, the stage it runs t
 
 def _flags(name:str) -> list:
     "--num-crop and --num_crop for num_crop: both spellings work."
-    return sorted({f"--{name.replace('_', '-')}", f"--{name}"}, key=len)
+    dash = f"--{name.replace('_', '-')}"
+    return [dash] if "_" not in name else [dash, f"--{name}"]
 
 def _options(command:str) -> list:
     "(name, kind, default, help) of every option of `command`, in the table's order."

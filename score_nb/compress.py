@@ -104,16 +104,18 @@ def _budget(shape, ratio:float) -> float:
     "Bytes available for payload at `ratio` (safetensors headers are small but counted by `nbytes`)."
     return math.prod(shape) * 4 / ratio
 
-def _fixed(name, natural, ratio):
+def _fixed(name, C, ratio):
+    "Refuse a ratio a fixed-ratio codec does not have (its ratio is `CODECS[name].fixed_ratio(C)`)."
+    natural = CODECS[name].fixed_ratio(C)
     if ratio is not None and abs(ratio / natural - 1) > 0.05:
         raise ValueError(f"codec {name!r} has a fixed ratio of {natural:.2f}× for these labels; got ratio={ratio}. Use ratio=None.")
 
 def _enc_fp16(Y, ratio, **kw):
-    _fixed("fp16", 2.0, ratio)
+    _fixed("fp16", Y.shape[-1], ratio)
     return Compressed("fp16", tuple(Y.shape), {"y": Y.half()})
 
 def _enc_int8(Y, ratio, **kw):
-    C = Y.shape[-1]; _fixed("int8", 4 * C / (C + 4), ratio)
+    _fixed("int8", Y.shape[-1], ratio)
     lo, hi = Y.amin(-1, keepdim=True), Y.amax(-1, keepdim=True)
     scale = ((hi - lo) / 255).clamp_min(1e-8)
     q = ((Y - lo) / scale).round().clamp(0, 255).to(torch.uint8)
@@ -125,7 +127,7 @@ def _enc_topk(Y, ratio, **kw):
     rows = N * E
     pairs = int((_budget(Y.shape, ratio) - rows * 3) // (2 + ib))      # per row: fp16 fill + uint8 count, then the pairs
     if pairs < rows: raise ValueError(f"topk cannot reach {ratio}× with {C} classes: a row of {4 * C} bytes would keep less than "
-                                      f"one (value, index) pair; the largest reachable ratio is {4 * C / (3 + 2 + ib):.1f}×.")
+                                      f"one (value, index) pair; the largest reachable ratio is {CODECS['topk'].max_ratio(C):.1f}×.")
     base = min(pairs // rows, C)
     k = torch.full((rows,), base)
     if base < C: k[: pairs - base * rows] += 1                          # k or k+1 per row: the budget exactly

@@ -92,7 +92,6 @@ class Explorer:
                  student:dict|None=None, # more `train_student` settings for both students (lr, batch_size, arch, temperature, …)
                  **values): # starting values of the controls: method, ipc, alpha, beta, eps, codec, ratio, epochs
         self.pipe = dataset if isinstance(dataset, Pipeline) else Pipeline(dataset, teacher=teacher, seed=seed, **(pool_kwargs or {}))
-        self.trained = {}                 # uncompressed-label students by settings: the baseline curve is trained once
         self.eval_every, self.background, self.on_eval, self.student = eval_every, background, None, dict(student or {})
         w, lay = widgets, dict(layout=widgets.Layout(width="330px"), style=dict(description_width="70px"))
         self.method = w.Dropdown(options=list(SELECTORS), value="score", description="method", **lay)
@@ -205,12 +204,13 @@ def _run(self, s:dict):
         run = dict(label=label, codec=clabel, settings=s, rates=rates, bytes=(comp.nbytes, full), histories={}, stopped=False)
         self.runs.append(run)
         ukey = (tuple(key.items()), tuple(sorted(self.student.items())), self.eval_every)
-        if ukey in self.trained: h = self.trained[ukey]; set_curve(self.curves, i, False, h)
+        ukey = ("explorer student",) + ukey                 # kept with the pipeline: explorers sharing it share the baseline curves
+        if ukey in self.pipe.memo: h = self.pipe.memo[ukey]; set_curve(self.curves, i, False, h)
         else:
             self.pipe.calls["student"] += 1
             h = train_student(cs, soft, self.pipe.ds, epochs=s["epochs"], eval_every=self.eval_every, seed=self.pipe.s["seed"],
                               progress=False, label=label, on_eval=lambda h: self._live(i, False, h), **self.student)
-            self.trained[ukey] = h
+            self.pipe.memo[ukey] = h
         run["histories"]["uncompressed"] = h
         self.pipe.calls["student"] += 1
         run["histories"]["compressed"] = train_student(cs, comp, self.pipe.ds, records=soft.records, epochs=s["epochs"],

@@ -197,7 +197,8 @@ class Pipeline:
         self.s = normalise(defaults_for(name) | {k: v for k, v in settings.items() if v is not None}, check_dataset=self._ds is None)
         self.folder = None if folder is None else Path(folder)
         self.ctx, self.quiet, self.verbose = ctx or context(), quiet, verbose
-        self.calls, self._memo, self.t0 = Counter(), {}, time.perf_counter()
+        self.calls, self.t0 = Counter(), time.perf_counter()
+        self.memo = {}   # every output by (stage, settings); the explorer keeps its live-trained students here too
 
     def say(self, stage:str, what:str, t0:float|None=None):
         if self.verbose and self.ctx.main:
@@ -233,8 +234,8 @@ class Pipeline:
         return s, self.folder is not None and all(s[k] == self.s[k] for k in changes)
 
     def _cached(self, key, make):
-        if key not in self._memo: self._memo[key] = make()
-        return self._memo[key]
+        if key not in self.memo: self.memo[key] = make()
+        return self.memo[key]
 
     @property
     def teacher(self) -> Teacher:
@@ -406,7 +407,7 @@ class Pipeline:
         for (label, seed), h in zip(jobs, dist_map(lambda j: self.student(*j, labels=variants[j[0]], **changes), jobs, self.ctx)):
             if (label, seed) not in mine:
                 self.say("train", f"{label}, seed {seed}: final test accuracy {h.final_accuracy:.3f} (another rank)")
-                self._memo[("student",) + tuple(s[k] for k in _CONDENSED) + (s["epochs"], s["arch"], label, seed)] = h
+                self.memo[("student",) + tuple(s[k] for k in _CONDENSED) + (s["epochs"], s["arch"], label, seed)] = h
             out.setdefault(label, []).append(h)
         return out
 
