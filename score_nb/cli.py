@@ -134,14 +134,14 @@ def _execute(name:str, options:dict):
         print(format_table(res))
         return res
     overwrite, quiet = options.pop("overwrite", False), options.pop("quiet", False)
-    p = _go(out, options, overwrite and name != "compress", quiet)
-    stage = COMMANDS[name][2]
-    if name == "run": return _finish(p.through("students"))
-    if name == "compress":
-        p.through("labels")
-        return {c: p.compressed(c) for c in p.s["codec"]}
-    p.through(stage if stage != "students" else "labels")
-    return {"pool": lambda: p.pool, "condensed": p.condensed, "labels": p.labels, "students": p.students}[stage]()
+    with _go(out, options, overwrite and name != "compress", quiet) as p:     # the folder is locked until the command ends
+        stage = COMMANDS[name][2]
+        if name == "run": return _finish(p.through("students"))
+        if name == "compress":
+            p.through("labels")
+            return {c: p.compressed(c) for c in p.s["codec"]}
+        p.through(stage if stage != "students" else "labels")
+        return {"pool": lambda: p.pool, "condensed": p.condensed, "labels": p.labels, "students": p.students}[stage]()
 
 def command(name:str):
     "The Python function of command `name`: keyword options as in its table, defaults None (from run.json, else the table)."
@@ -219,6 +219,10 @@ def main(argv:list|None=None) -> int:
     except RunError as e:
         if debug: raise
         print(f"score-nb {name}: error: {e}", file=sys.stderr); return 1
+    except Exception as e:                                   # anything else: one line too, the traceback with --debug
+        if debug: raise
+        print(f"score-nb {name}: error: {type(e).__name__}: {e} (score-nb {name} ... --debug shows where)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         out = kwargs.get("out")
         print(f"\nscore-nb {name}: interrupted. {out} keeps: {folder_state(out) if out else 'nothing'}. "

@@ -6,11 +6,11 @@ Docs: https://score-nb.github.io/score-nb/compress.html.md"""
 
 # %% auto #0
 __all__ = ['PRUNE_BITS', 'CODECS', 'AUTO_CODECS', 'PER_VIEW_SHARE', 'MIN_VIEWS_PER_CLASS', 'svt', 'rpca', 'pcp_objective',
-           'Compressed', 'load_compressed', 'Codec', 'kept_records', 'replayed_views', 'faithful_views',
-           'argmax_agreement', 'compress', 'label_kl']
+           'Compressed', 'load_compressed', 'sparse_index_dtype', 'Codec', 'kept_records', 'replayed_views',
+           'faithful_views', 'argmax_agreement', 'compress', 'label_kl']
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
-import json, math, os, time
+import hashlib, json, math, os, time
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,22 +87,34 @@ class Compressed:
     def ratio(self) -> float: return math.prod(self.shape) * 4 / self.nbytes
     def decompress(self) -> Tensor: return CODECS[self.codec].decode(self)
     def save(self, path) -> Path:
-        "Write the codec's file atomically; its size is `nbytes`."
+        "Write the codec's file atomically (its size is `nbytes`), and its SHA-256 beside it (<name>.sha256)."
         path = Path(path); data = self.to_bytes()
         atomic_write(path, lambda p: p.write_bytes(data))
+        atomic_write(path.with_suffix(".sha256"), lambda p: p.write_text(hashlib.sha256(data).hexdigest()))
         return path
 
 def load_compressed(path) -> Compressed:
-    "Read a file written by `Compressed.save`."
-    from safetensors import safe_open
-    with safe_open(str(path), "pt") as f:
-        meta = f.metadata(); tensors = {k: f.get_tensor(k) for k in f.keys()}
+    "Read a file written by `Compressed.save`, its checksum verified when the .sha256 beside it exists."
+    from safetensors.torch import load
+    path = Path(path); data = path.read_bytes(); check = path.with_suffix(".sha256")
+    if check.is_file() and hashlib.sha256(data).hexdigest() != check.read_text().strip():
+        raise ValueError(f"checksum mismatch for {path}: its bytes changed after it was written; delete it and rerun to recompute it.")
+    try:
+        from safetensors import safe_open
+        with safe_open(str(path), "pt") as f: meta = f.metadata()
+        tensors = load(data)
+    except Exception as e:
+        raise ValueError(f"{path} cannot be read ({type(e).__name__}: {e}): it is damaged; delete it and rerun to recompute it.") from None
     return Compressed(meta["codec"], tuple(json.loads(meta["shape"])), tensors, json.loads(meta["params"]))
 
 # %% ../nbs/07_compress.ipynb #704ee874
 def _budget(shape, ratio:float) -> float:
     "Bytes available for payload at `ratio` (safetensors headers are small but counted by `nbytes`)."
     return math.prod(shape) * 4 / ratio
+
+def sparse_index_dtype(n:int) -> torch.dtype:
+    "The index type of a store's flat positions into n = N·E·C logits: int32 while it fits, else int64 (IN-1K IPC 8+ does not fit)."
+    return torch.int32 if n < 2**31 else torch.int64
 
 def _fixed(name, C, ratio):
     "Refuse a ratio a fixed-ratio codec does not have (its ratio is `CODECS[name].fixed_ratio(C)`)."
@@ -261,6 +273,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
     L, S, iters = rpca(M, lam, tol)
     rpca_seconds = time.perf_counter() - t0
     U, s, Vh = torch.linalg.svd(L, full_matrices=False)
+    index_dtype = sparse_index_dtype(N * E * C); ib = torch.empty(0, dtype=index_dtype).element_size()
     budget = _budget(Y.shape, ratio) - N * C * 2 - N * 2
     if budget < 0: raise ValueError(f"rpca cannot reach {ratio}×: the column means alone exceed the budget.")
     best = None
@@ -268,7 +281,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
         ranks = _waterfill(s, int(phi * budget // _unit_bytes(E, C, bits)))
         keep = (torch.arange(U.shape[-1])[None] < ranks[:, None]).double()
         R = M - (U * (s * keep)[:, None]) @ Vh                            # what the kept low rank leaves
-        k = int((budget - ranks.sum().item() * _unit_bytes(E, C, bits)) // 6)   # sparse entries: fp16 value + int32 index
+        k = int((budget - ranks.sum().item() * _unit_bytes(E, C, bits)) // (2 + ib))   # sparse entries: fp16 value + index
         flat = R.flatten()
         top = flat.abs().topk(min(max(k, 0), flat.numel())).indices
         err = flat.square().sum() - flat[top].square().sum()
@@ -276,7 +289,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
     err, phi, ranks, top, vals = best
     return Compressed("rpca" if bits == 16 else f"rpca-int{bits}", tuple(Y.shape),
                       {"mean": mu, "ranks": ranks.to(torch.int16), **_lowrank_tensors(U, s, Vh, ranks, bits),
-                       "sparse_index": top.to(torch.int32), "sparse_value": vals.half()},
+                       "sparse_index": top.to(index_dtype), "sparse_value": vals.half()},
                       dict(split=phi, rpca_iterations=iters, rpca_seconds=rpca_seconds, factor_bits=bits))
 
 # %% ../nbs/07_compress.ipynb #63c07a95

@@ -58,16 +58,25 @@ class ImageDataset:
         if split not in ("train", "test"): raise ValueError(f"`split` must be 'train' or 'test'; got {split!r}.")
         return getattr(self, f"{split}_images"), getattr(self, f"{split}_labels")
 
-    def stats(self) -> tuple:
-        "Per-channel mean and std of the training images in [0, 1] (what a model's input normalisation uses)."
-        x = self.train_images.double() / 255
-        return tuple(x.mean((0, 2, 3)).tolist()), tuple(x.std((0, 2, 3)).clamp_min(1e-3).tolist())
+    def stats(self, chunk:int=2**26) -> tuple:
+        "Per-channel mean and std of the training images in [0, 1] (what a model's input normalisation uses), `chunk` pixels at a time."
+        x = self.train_images
+        if x.numel() <= chunk:                           # up to 64 MiB of pixels: in one piece (a float64 copy of ≤ 512 MiB)
+            x = x.double() / 255
+            return tuple(x.mean((0, 2, 3)).tolist()), tuple(x.std((0, 2, 3)).clamp_min(1e-3).tolist())
+        s, q, n = torch.zeros(x.shape[1], dtype=torch.float64), torch.zeros(x.shape[1], dtype=torch.float64), 0
+        for part in x.split(max(1, chunk // max(1, x[0].numel()))):   # larger sets: by chunks, memory bounded by the chunk
+            p = part.double() / 255
+            s += p.sum((0, 2, 3)); q += p.square().sum((0, 2, 3)); n += p.numel() // p.shape[1]
+        mean = s / n
+        std = ((q - n * mean.square()) / (n - 1)).clamp_min(0).sqrt()
+        return tuple(mean.tolist()), tuple(std.clamp_min(1e-3).tolist())
 
     def fingerprint(self) -> str:
         "SHA-256 of the pixels, labels and class map: a cache key that changes whenever the data does."
         h = hashlib.sha256(json.dumps(self.classes).encode())
         for t in (self.train_images, self.train_labels, self.test_images, self.test_labels):
-            h.update(str(tuple(t.shape)).encode()); h.update(t.numpy().tobytes())
+            h.update(str(tuple(t.shape)).encode()); h.update(t.contiguous().numpy())   # the buffer itself, not a copy
         return h.hexdigest()
 
     def __repr__(self):

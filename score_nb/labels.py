@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .runtime import ProcessContext, context, default_device
 from .models import Teacher, forward_batches
-from .io import atomic_write, config_key, shard_key
+from .io import config_key, load_tensors, save_tensors, shard_key
 from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
@@ -69,12 +69,12 @@ def render_views(images:Tensor, # (N, ch, H, W) uint8 condensed images
     "Replay views exactly from their records: crop + flip, then CutMix with the partner's crop + flip."
     dev = default_device(device)
     r = records.long().to(dev)
-    x = images.to(dev).float() / 255
+    pixels = lambda idx: images[idx.to(images.device)].to(dev).float() / 255   # only the images these views show, as float
     H, W = images.shape[-2:]
-    views = _render_crops(x[index.to(dev)], r[:, 0:4], r[:, 4], H)
+    views = _render_crops(pixels(index), r[:, 0:4], r[:, 4], H)
     mixed = (r[:, 5] >= 0).nonzero().flatten()
     if len(mixed):
-        other = _render_crops(x[r[mixed, 5]], r[mixed, 6:10], r[mixed, 10], H)
+        other = _render_crops(pixels(r[mixed, 5]), r[mixed, 6:10], r[mixed, 10], H)
         rows, cols = torch.arange(H, device=dev), torch.arange(W, device=dev)
         t, l, h, w = (r[mixed, 11 + k] for k in range(4))
         inside = (((rows[None] >= t[:, None]) & (rows[None] < (t + h)[:, None]))[:, :, None]
@@ -138,7 +138,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     n_cls, logits, records = len(teacher.classes), [], []
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
         if e not in todo:
-            t = load_file(str(shard(e))); logits.append(t["logits"]); records.append(t["records"]); continue
+            t = load_tensors(shard(e))[0]; logits.append(t["logits"]); records.append(t["records"]); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine = shares[ctx.rank]
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
@@ -148,7 +148,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
             full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
             lg = full
         if folder is not None and ctx.main:
-            atomic_write(shard(e), lambda p: save_file({"logits": lg.contiguous(), "records": rec}, str(p), metadata={"key": key}))
+            save_tensors(shard(e), {"logits": lg, "records": rec}, {"key": key})
         ctx.barrier()
         logits.append(lg); records.append(rec)
         if on_epoch: on_epoch(e)

@@ -6,10 +6,11 @@ Docs: https://score-nb.github.io/score-nb/pipeline.html.md"""
 
 # %% auto #0
 __all__ = ['STAGES', 'SETTINGS', 'RECIPES', 'RunError', 'Setting', 'defaults_for', 'pool_recipe', 'normalise', 'resolve',
-           'history_to_json', 'history_from_json', 'register_pool', 'find_pool', 'Pipeline', 'pipeline_demo']
+           'history_to_json', 'history_from_json', 'register_pool', 'find_pool', 'lock_folder', 'Pipeline',
+           'pipeline_demo']
 
 # %% ../nbs/14_pipeline.ipynb #8625642d
-import inspect, json, shutil, time
+import hashlib, inspect, json, shutil, time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from .selector import SELECTORS
 from .runtime import ProcessContext, context, dist_map, main_first
 from .io import cache_dir, link_tree, write_json
 from .data import DATASETS, ImageDataset, load_dataset
-from .models import TEACHER_RECIPES, Teacher, default_teacher, load_teacher, save_teacher
+from .models import TEACHER_RECIPES, Teacher, check_teacher, default_teacher, load_teacher, save_teacher
 from .pool import Pool, build_pool, pool_key
 from .condense import CondensedSet, condense, load_condensed, save_condensed
 from .labels import SoftLabels, relabel
@@ -117,7 +118,7 @@ def _read_settings(out:Path) -> dict|None:
     "The settings stored in out/run.json, or None for a new (missing or empty) folder; refuses other folders."
     if (out / "run.json").is_file():   # folders written before --r_d existed were condensed with the confusion reading
         return {"r_d": "confusion"} | json.loads((out / "run.json").read_text())["settings"]
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and (not out.is_dir() or any(p.name != ".lock" for p in out.iterdir())):
         raise RunError(f"--out {out} exists and is not a score-nb run folder (it has no run.json); choose a new or empty folder.")
     return None
 
@@ -142,13 +143,20 @@ def resolve(out, given:dict, overwrite:bool=False) -> tuple:
     return s, first
 
 # %% ../nbs/14_pipeline.ipynb #35f42e94
+def _record_digest(d:dict) -> str:
+    return hashlib.sha256(json.dumps({k: v for k, v in d.items() if k != "sha256"}, sort_keys=True).encode()).hexdigest()
+
 def history_to_json(h:History, path, **extra) -> Path:
-    "Write a student's History (without its model) as JSON, atomically; `extra` keys go beside its fields."
-    return write_json(path, asdict(h) | extra)
+    "Write a student's History (without its model) as JSON with its checksum, atomically; `extra` keys go beside its fields."
+    d = asdict(h) | extra
+    return write_json(path, d | {"sha256": _record_digest(d)})
 
 def history_from_json(path) -> History:
-    "Read a History written by `history_to_json` (extra keys go to its config)."
-    d = json.loads(Path(path).read_text())
+    "Read a History written by `history_to_json` (extra keys go to its config); a record whose content changed is refused."
+    try: d = json.loads(Path(path).read_text())
+    except ValueError as e: raise RunError(f"{path} is not a student record ({e}): delete it and rerun to retrain it.") from None
+    if "sha256" in d and d.pop("sha256") != _record_digest(d):
+        raise RunError(f"checksum mismatch for {path}: the student record changed after it was written; delete it and rerun to retrain it.")
     fields = {k: d.pop(k) for k in ("label", "epochs", "train_loss", "test_loss", "test_accuracy", "seconds", "config")}
     fields["config"] |= d
     return History(**fields)
@@ -171,6 +179,20 @@ def find_pool(key:str) -> Path|None:
     try: folder = Path(json.loads(p.read_text())["folder"])
     except (OSError, ValueError, KeyError): return None
     return folder if _holds_pool(folder, key) else None
+
+# %% ../nbs/14_pipeline.ipynb #0705e9df
+def lock_folder(folder):
+    "An exclusive lock on folder/.lock (the open file holds it); RunError naming the holder when another process has it."
+    import fcntl, os, socket
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    f = open(folder / ".lock", "a+")
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0); who = f.read().strip() or "another process"; f.close()
+        raise RunError(f"--out {folder} is in use by {who}: wait for it to finish, or choose another --out.") from None
+    f.seek(0); f.truncate()
+    f.write(f"score-nb pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}"); f.flush()
+    return f
 
 # %% ../nbs/14_pipeline.ipynb #4e1e2115
 _LATER = {k for k, v in SETTINGS.items() if v.stage not in ("teacher", "pool")} | {"seed"}
@@ -200,14 +222,22 @@ class Pipeline:
         self.calls, self.t0 = Counter(), time.perf_counter()
         self.memo = {}   # every output by (stage, settings); the explorer keeps its live-trained students here too
 
+    def close(self):
+        "Release the run folder's lock (also when the process ends)."
+        lock, self._lock = getattr(self, "_lock", None), None
+        if lock is not None: lock.close()
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
     def say(self, stage:str, what:str, t0:float|None=None):
         if self.verbose and self.ctx.main:
             print(f"{stage:>10}: {what}" + (f" ({time.perf_counter() - t0:.1f} s)" if t0 is not None else ""), flush=True)
 
     def start(self, restart:str|None=None) -> "Pipeline":
-        "Load the dataset (fails early); with a folder, delete the stages `restart` invalidates and write run.json (rank 0)."
+        "Load the dataset (fails early); with a folder: lock it, delete the stages `restart` invalidates, write run.json (rank 0)."
         self.ds
         if self.folder is not None and self.ctx.main:
+            self._lock = lock_folder(self.folder)
             if restart is not None:
                 gone = STAGES[STAGES.index(restart):] + ("compressed", "figures")
                 for name in gone: shutil.rmtree(self.folder / name, ignore_errors=True)
@@ -258,6 +288,9 @@ class Pipeline:
             t = default_teacher(self.ds, progress=not self.quiet, **({} if base in TEACHER_RECIPES else dict(arch="convnet")))
         if list(t.classes) != list(self.ds.classes):
             raise RunError(f"--teacher {self.s['teacher']} was trained on other classes than --dataset {self.s['dataset']}.")
+        if self.s["teacher"] or self._teacher_given is not None:     # a user's teacher: its outputs must mean the dataset's classes
+            try: check_teacher(t, self.ds)
+            except ValueError as e: raise RunError(f"--teacher {self.s['teacher'] or t.arch} on --dataset {self.s['dataset']}: {e}") from None
         if path is not None and self.ctx.main: save_teacher(t, path)
         self.say("teacher", f"{'loaded from the cache' if t.cached else 'trained'}, {t.arch}, test accuracy {_acc(t)}", t0)
         return t

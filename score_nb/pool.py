@@ -22,7 +22,7 @@ from .selector import SELECTORS, Selection, select, trace
 from .runtime import ProcessContext, context
 from .data import ImageDataset
 from .models import Teacher, forward_batches
-from .io import atomic_write, config_key, shard_key, write_json
+from .io import config_key, load_tensors, save_tensors, shard_key, write_json
 
 # %% ../nbs/04_pool.ipynb #07a8e833
 def seeded_generator(tag:str) -> torch.Generator:
@@ -122,7 +122,7 @@ class Pool:
         "Write pool.safetensors and pool.json into `folder`, atomically."
         folder = Path(folder)
         tensors = {k: getattr(self, k).contiguous() for k in POOL_TENSORS}
-        atomic_write(folder / "pool.safetensors", lambda p: save_file(tensors, str(p)))
+        save_tensors(folder / "pool.safetensors", tensors)
         write_json(folder / "pool.json", dict(classes=self.classes, config=self.config))
         return folder
 
@@ -132,7 +132,7 @@ class Pool:
         folder = Path(folder)
         if not (folder / "pool.safetensors").is_file(): raise FileNotFoundError(f"no pool.safetensors in {folder}; build one with build_pool.")
         meta = json.loads((folder / "pool.json").read_text())
-        return cls(**load_file(str(folder / "pool.safetensors")), classes=meta["classes"], config=meta["config"])
+        return cls(**load_tensors(folder / "pool.safetensors")[0], classes=meta["classes"], config=meta["config"])
 
 # %% ../nbs/04_pool.ipynb #065c4581
 def model_fingerprint(model:torch.nn.Module) -> str:
@@ -194,7 +194,7 @@ def build_pool(ds:ImageDataset, teacher:Teacher,
             if not ctx.main:
                 ctx.barrier()
                 return Pool.load(folder)
-            parts = {c: load_file(str(_shard(folder, c))) for c in range(ds.num_classes)}
+            parts = {c: load_tensors(_shard(folder, c))[0] for c in range(ds.num_classes)}
     pool = Pool(**{k: torch.cat([parts[c][k] for c in range(ds.num_classes)]) for k in POOL_TENSORS}, classes=list(ds.classes),
                 config=dict(cfg, key=key, seconds=time.perf_counter() - t0))
     if folder is not None and ctx.main: pool.save(folder)
@@ -227,7 +227,7 @@ def _shard(folder, c:int) -> Path: return Path(folder) / "classes" / f"class_{c:
 def _class_part(ds, teacher, c, cfg, key, folder, device) -> tuple:
     "(class c's candidates, whether they were built now): read from its shard when one with this key is there, else built (and written)."
     shard = _shard(folder, c) if folder is not None else None
-    if shard is not None and shard_key(shard) == key: return load_file(str(shard)), False
+    if shard is not None and shard_key(shard) == key: return load_tensors(shard)[0], False
     part = _build_class(ds, teacher, c, cfg, device)
-    if shard is not None: atomic_write(shard, lambda p: save_file(part, str(p), metadata={"key": key}))
+    if shard is not None: save_tensors(shard, part, {"key": key})
     return part, True

@@ -116,13 +116,14 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
                 config=dict(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             temperature=temperature, seed=seed, images=N))
     H, W = cs.images.shape[-2:]
+    images = cs.images.to(dev)                                   # the uint8 set on the device once; views index it per batch
     t0 = time.perf_counter()
     for e in tqdm(range(epochs), desc=f"student {h.label}", disable=not progress):
-        model.train(); total = 0.0
+        model.train(); total = torch.zeros((), dtype=torch.float64, device=dev)
         for idx in torch.randperm(N, generator=g).split(batch_size):
             ep = src[e, idx]
             rec = recs[ep, idx]
-            x = render_views(cs.images, rec, idx, dev)
+            x = render_views(images, rec, idx, dev)
             out = model(x)
             if logits is not None:
                 t = logits[ep, idx].to(dev)
@@ -133,12 +134,12 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
                 y, y2 = cs.labels[idx].to(dev), cs.labels[partner].to(dev)
                 loss = (lam * F.cross_entropy(out, y, reduction="none") + (1 - lam) * F.cross_entropy(out, y2, reduction="none")).mean()
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-            total += loss.item() * len(idx)
+            total += loss.detach().double() * len(idx)          # on the device: no sync per step
         last = e + 1 == epochs
         if (e + 1) % eval_every == 0 or last:
             imgs, labs = (ds.test_images, ds.test_labels) if last else (ds.test_images[sub], ds.test_labels[sub])
             tl, ta = evaluate(model, imgs, labs, dev)
-            h.epochs.append(e + 1); h.train_loss.append(total / N); h.test_loss.append(tl); h.test_accuracy.append(ta)
+            h.epochs.append(e + 1); h.train_loss.append(total.item() / N); h.test_loss.append(tl); h.test_accuracy.append(ta)
             h.seconds.append(time.perf_counter() - t0)
             if on_eval is not None: on_eval(h)
     h.config.update(final_accuracy=h.test_accuracy[-1], seconds=time.perf_counter() - t0,
