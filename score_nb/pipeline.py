@@ -122,6 +122,11 @@ def _read_settings(out:Path) -> dict|None:
         raise RunError(f"--out {out} exists and is not a score-nb run folder (it has no run.json); choose a new or empty folder.")
     return None
 
+def _finished(out:Path) -> bool:
+    "Whether a run folder holds the output of any stage (a teacher, pool shards, a condensed set, label epochs, …)."
+    return any(any(out.glob(g)) for g in ("teacher/teacher.json", "pool/pool.json", "pool/classes/*.safetensors",
+                                          "condensed/manifest.json", "labels/epochs/*.safetensors", "compressed/*", "students/*"))
+
 def resolve(out, given:dict, overwrite:bool=False) -> tuple:
     "(settings, stage to restart from or None): given values over run.json over the defaults; conflicts raise."
     if out is None: raise RunError("pass --out FOLDER: where the run's stages are written and read back.")
@@ -132,7 +137,7 @@ def resolve(out, given:dict, overwrite:bool=False) -> tuple:
     if unknown: raise ValueError(f"not settings: {sorted(unknown)}")
     name = given.get("dataset") or (stored or {}).get("dataset") or SETTINGS["dataset"].default
     s = normalise(defaults_for(name) | (stored or {}) | given)
-    if stored is None: return s, None
+    if stored is None or not _finished(out): return s, None     # a run that finished nothing (it failed early) binds nothing
     diff = [k for k, v in SETTINGS.items() if v.stage and stored.get(k) != s[k]]
     if not diff: return s, None
     first = min((SETTINGS[k].stage for k in diff), key=STAGES.index)
