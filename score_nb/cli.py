@@ -6,14 +6,14 @@ Docs: https://score-nb.github.io/score-nb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['COMMON', 'COMMANDS', 'run', 'pool', 'condense_', 'relabel_', 'compress_', 'train', 'report', 'summarise',
-           'format_table', 'write_report', 'command', 'folder_state', 'overview', 'parser', 'main']
+           'format_table', 'write_report', 'command', 'overview', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #ed9abff6
 import inspect, json, os, sys, time
 from pathlib import Path
 from .runtime import init
 from .io import atomic_write, write_json
-from .pipeline import RECIPES, SETTINGS, STAGES, Pipeline, RunError, history_from_json, resolve
+from .pipeline import RECIPES, SETTINGS, Pipeline, RunError, folder_state, history_from_json, resolve
 from .condense import load_condensed
 from .train import plot_histories
 
@@ -157,23 +157,6 @@ def command(name:str):
 run, pool, condense_, relabel_, compress_, train, report = (command(n) for n in COMMANDS)
 
 # %% ../nbs/10_cli.ipynb #f865fac1
-def folder_state(out) -> str:
-    "What a run folder holds, stage by stage, in one line."
-    out, parts = Path(out), []
-    if (out / "teacher" / "teacher.json").is_file(): parts.append("teacher")
-    if (out / "pool" / "pool.json").is_file(): parts.append("pool")
-    else:
-        n = len(list((out / "pool" / "classes").glob("*.safetensors")))
-        if n: parts.append(f"pool: {n} classes")
-    if (out / "condensed" / "manifest.json").is_file(): parts.append("condensed set")
-    n = len(list((out / "labels" / "epochs").glob("*.safetensors")))
-    if n: parts.append(f"{n} label epochs")
-    n = len(list((out / "compressed").glob("*.safetensors")))
-    if n: parts.append(f"{n} compressed label file{'s' * (n > 1)}")
-    n = len(list((out / "students").glob("*.json")))
-    if n: parts.append(f"{n} student{'s' * (n > 1)}")
-    return ", ".join(parts) or "nothing finished yet"
-
 def overview() -> str:
     "What `score-nb` and `score-nb --help` print."
     lines = ["usage: score-nb COMMAND [options]    (score-nb COMMAND --help for a command's options)", "",

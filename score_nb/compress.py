@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import Tensor
-from safetensors.torch import load_file, save, save_file
-from .io import atomic_write
+from safetensors.torch import save
+from .io import atomic_write, changed, damaged, sha256_file
 
 # %% ../nbs/07_compress.ipynb #1dc60228
 def svt(X:Tensor, tau:Tensor, method:str="auto") -> Tensor:
@@ -95,16 +95,12 @@ class Compressed:
 
 def load_compressed(path) -> Compressed:
     "Read a file written by `Compressed.save`, its checksum verified when the .sha256 beside it exists."
-    from safetensors.torch import load
-    path = Path(path); data = path.read_bytes(); check = path.with_suffix(".sha256")
-    if check.is_file() and hashlib.sha256(data).hexdigest() != check.read_text().strip():
-        raise ValueError(f"checksum mismatch for {path}: its bytes changed after it was written; delete it and rerun to recompute it.")
+    from safetensors import safe_open
+    path = Path(path); check = path.with_suffix(".sha256")
+    if check.is_file() and sha256_file(path) != check.read_text().strip(): raise changed(path)
     try:
-        from safetensors import safe_open
-        with safe_open(str(path), "pt") as f: meta = f.metadata()
-        tensors = load(data)
-    except Exception as e:
-        raise ValueError(f"{path} cannot be read ({type(e).__name__}: {e}): it is damaged; delete it and rerun to recompute it.") from None
+        with safe_open(str(path), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e: raise damaged(path, e) from None
     return Compressed(meta["codec"], tuple(json.loads(meta["shape"])), tensors, json.loads(meta["params"]))
 
 # %% ../nbs/07_compress.ipynb #704ee874

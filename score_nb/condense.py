@@ -9,7 +9,7 @@ __all__ = ['PROVENANCE', 'selection_terms', 'stitch', 'CondensedSet', 'condense'
            'to_ddranking']
 
 # %% ../nbs/05_condense.ipynb #52f643fa
-import hashlib, json, os, shutil, time
+import json, os, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np

@@ -15,7 +15,6 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from torch.nn import functional as F
-from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .runtime import ProcessContext, context, default_device
 from .models import Teacher, forward_batches

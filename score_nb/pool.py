@@ -15,7 +15,6 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from torch.nn import functional as F
-from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 from .coding_rate import confusion, label_rate
 from .selector import SELECTORS, Selection, select, trace
