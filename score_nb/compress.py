@@ -6,8 +6,8 @@ Docs: https://score-nb.github.io/score-nb/compress.html.md"""
 
 # %% auto #0
 __all__ = ['PRUNE_BITS', 'CODECS', 'AUTO_CODECS', 'PER_VIEW_SHARE', 'MIN_VIEWS_PER_CLASS', 'svt', 'rpca', 'pcp_objective',
-           'Compressed', 'load_compressed', 'sparse_index_dtype', 'Codec', 'kept_records', 'replayed_views',
-           'faithful_views', 'argmax_agreement', 'compress', 'label_kl']
+           'Compressed', 'load_compressed', 'sparse_index_dtype', 'replayed_epochs', 'Codec', 'kept_records',
+           'replayed_views', 'faithful_views', 'argmax_agreement', 'compress', 'label_kl']
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
 import hashlib, json, math, os, time
@@ -17,7 +17,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from safetensors.torch import save
+from tqdm.auto import tqdm
 from .io import atomic_write, changed, damaged, sha256_file
+from .runtime import context, default_device
 
 # %% ../nbs/07_compress.ipynb #1dc60228
 def svt(X:Tensor, tau:Tensor, method:str="auto") -> Tensor:
@@ -77,6 +79,7 @@ class Compressed:
     tensors: dict       # what is written (safetensors)
     params: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict, repr=False, compare=False)   # what compress measured (not written)
+    lookup: dict = field(default_factory=dict, repr=False, compare=False)   # the tables `rows` builds once (not written)
 
     def to_bytes(self) -> bytes:
         meta = {"codec": self.codec, "shape": json.dumps(list(self.shape)), "params": json.dumps(self.params)}
@@ -86,6 +89,17 @@ class Compressed:
     @property
     def ratio(self) -> float: return math.prod(self.shape) * 4 / self.nbytes
     def decompress(self) -> Tensor: return CODECS[self.codec].decode(self)
+    def rows(self, image, # (n,) image of each view
+             epoch, # (n,) epoch of each view: one the store replays (see `replayed_epochs`)
+            ) -> Tensor: # (n, C) float32, on the store's device
+        "The decoded logits of the views (image[k], epoch[k]) only: what a student's batch reads, without decoding the rest."
+        image, epoch = (torch.as_tensor(v, device=self.device).long() for v in (image, epoch))
+        return CODECS[self.codec].rows(self, image, epoch)
+    @property
+    def device(self) -> torch.device: return next(iter(self.tensors.values())).device
+    def to(self, device) -> "Compressed":
+        "The same store with its tensors on `device` (where `rows` then decodes)."
+        return Compressed(self.codec, self.shape, {k: v.to(device) for k, v in self.tensors.items()}, self.params, self.report)
     def save(self, path) -> Path:
         "Write the codec's file atomically (its size is `nbytes`), and its SHA-256 beside it (<name>.sha256)."
         path = Path(path); data = self.to_bytes()
@@ -137,10 +151,10 @@ def _enc_topk(Y, ratio, **kw):
     if pairs < rows: raise ValueError(f"topk cannot reach {ratio}× with {C} classes: a row of {4 * C} bytes would keep less than "
                                       f"one (value, index) pair; the largest reachable ratio is {CODECS['topk'].max_ratio(C):.1f}×.")
     base = min(pairs // rows, C)
-    k = torch.full((rows,), base)
+    k = torch.full((rows,), base, device=Y.device)
     if base < C: k[: pairs - base * rows] += 1                          # k or k+1 per row: the budget exactly
     vals, idx = Y.reshape(rows, C).sort(-1, descending=True)
-    keep = torch.arange(C)[None] < k[:, None]
+    keep = torch.arange(C, device=Y.device)[None] < k[:, None]
     rest = (Y.reshape(rows, C).sum(-1) - (vals * keep).sum(-1)) / (C - k).clamp_min(1)
     return Compressed("topk", tuple(Y.shape), {"values": vals[keep].half(), "index": idx[keep].to(torch.uint8 if ib == 1 else torch.int16),
                                               "count": k.to(torch.uint8 if C < 256 else torch.int16), "fill": rest.half()},
@@ -189,7 +203,7 @@ def _enc_prune(Y, ratio, seed:int=0, bits:int=32, **kw):
     if total < N: raise ValueError(f"{name} cannot reach {ratio}×: fewer than one record per image would be kept; the largest "
                                    f"reachable ratio is {4 * E * C / _record_bytes(C, bits):.1f}×.")
     kept, per = _pick_records(N, E, total, seed)
-    records = {"logits": Y[kept]} if bits == 32 else _quantise_rows(Y[kept], bits)
+    records = {"logits": Y[kept.to(Y.device)]} if bits == 32 else _quantise_rows(Y[kept], bits)
     return Compressed(name, tuple(Y.shape), {**records, **_record_tensors(kept, per)}, dict(seed=seed, bits=bits))
 
 def _vq_plan(N:int, E:int, C:int, budget:float, max_codes:int) -> tuple:
@@ -212,8 +226,8 @@ def _enc_vq(Y, ratio, seed:int=0, max_codes:int=4096, iterations:int=25, **kw):
                          f"image; use a lower ratio or codec='prune-int4'.")
     views, codes, ib = plan
     kept, per = _pick_records(N, E, views, seed)
-    X = Y[kept]
-    km = KMeans(n_clusters=codes, n_init=1, max_iter=iterations, random_state=seed).fit(X.double().numpy())
+    X = Y[kept.to(Y.device)]
+    km = KMeans(n_clusters=codes, n_init=1, max_iter=iterations, random_state=seed).fit(X.double().cpu().numpy())   # scikit-learn: on the CPU
     index = torch.from_numpy(km.labels_).to(torch.uint8 if ib == 1 else torch.int16)
     t = {"codebook": torch.from_numpy(km.cluster_centers_).half(), "index": index}
     if views < N * E: t.update(_record_tensors(kept, per))
@@ -226,14 +240,14 @@ def _center(Y):
 def _waterfill(sv:Tensor, units:int) -> Tensor:
     "Ranks per matrix: the `units` largest squared singular values over all matrices (each matrix's own are sorted)."
     flat = sv.square().flatten()
-    if units <= 0: return torch.zeros(sv.shape[0], dtype=torch.long)
+    if units <= 0: return torch.zeros(sv.shape[0], dtype=torch.long, device=sv.device)
     units = min(units, flat.numel())
     take = torch.zeros_like(flat, dtype=torch.bool); take[flat.topk(units).indices] = True
     return take.reshape(sv.shape).sum(1)
 
 def _lowrank_tensors(U, s, Vh, ranks, bits:int=16) -> dict:
     "Each matrix's first ranks[i] factors (rows of U·s and of Vh), concatenated: fp16, or int8 codes with an fp16 offset and scale per row."
-    r = torch.arange(U.shape[-1])[None] < ranks[:, None]                 # (N, q) which factors are kept
+    r = torch.arange(U.shape[-1], device=U.device)[None] < ranks[:, None]   # (N, q) which factors are kept
     us, vh = (U * s[:, None]).transpose(1, 2)[r].float(), Vh[r].float()   # (R, E), (R, C)
     if bits == 16: return {"us": us.half(), "vh": vh.half()}
     return {f"{name}_{k}": v for name, X in (("us", us), ("vh", vh)) for k, v in _quantise_rows(X, bits).items()}
@@ -275,7 +289,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
     best = None
     for phi in splits:                                                    # share of the budget for rank units
         ranks = _waterfill(s, int(phi * budget // _unit_bytes(E, C, bits)))
-        keep = (torch.arange(U.shape[-1])[None] < ranks[:, None]).double()
+        keep = (torch.arange(U.shape[-1], device=U.device)[None] < ranks[:, None]).double()
         R = M - (U * (s * keep)[:, None]) @ Vh                            # what the kept low rank leaves
         k = int((budget - ranks.sum().item() * _unit_bytes(E, C, bits)) // (2 + ib))   # sparse entries: fp16 value + index
         flat = R.flatten()
@@ -328,12 +342,111 @@ def _dec_topk(c):
     out[rows, t["index"].long()] = t["values"].float()
     return out.reshape(N, E, C)
 
+def _memo(c, name, make):
+    "A lookup table of store `c`, built on first use and kept on it (not written)."
+    if name not in c.lookup: c.lookup[name] = make()
+    return c.lookup[name]
+
+def _ragged(ptr:Tensor, count:Tensor) -> tuple:
+    "(row of each entry, entry position) for rows whose entries are count[k] consecutive positions from ptr[k]."
+    owner = torch.arange(len(count), device=count.device).repeat_interleave(count)
+    first = (torch.cumsum(count, 0) - count).repeat_interleave(count)
+    return owner, ptr.repeat_interleave(count) + torch.arange(len(owner), device=count.device) - first
+
+def _record_of(c) -> Tensor:
+    "(N, E) long: the kept record of each (image, epoch) in a store that keeps a subset of views, −1 where pruned."
+    def make():
+        N, E, _ = c.shape
+        t, dev = c.tensors, c.device
+        per = t["per_image"].long()
+        table = torch.full((N, E), -1, dtype=torch.long, device=dev)
+        table[torch.arange(N, device=dev).repeat_interleave(per), t["epochs"].long()] = torch.arange(int(per.sum()), device=dev)
+        return table
+    return _memo(c, "record_of", make)
+
+def _kept_rows(c, image, epoch) -> Tensor:
+    "The record index of each view; ValueError when a view's record was pruned (a student replays kept records only)."
+    rec = _record_of(c)[image, epoch]
+    if (rec < 0).any(): raise ValueError(f"this {c.codec!r} store keeps a subset of views and some asked for were pruned: ask for "
+                                         f"`replayed_epochs(c)[e, i]`, the kept record each epoch replays.")
+    return rec
+
+def _rows_fp16(c, image, epoch): return c.tensors["y"][image, epoch].float()
+def _rows_int8(c, image, epoch):
+    t = c.tensors
+    return t["q"][image, epoch].float() * t["scale"][image, epoch].float() + t["lo"][image, epoch].float()
+
+def _rows_prune(c, image, epoch):
+    rec, bits, t = _kept_rows(c, image, epoch), PRUNE_BITS[c.codec], c.tensors
+    if bits == 32: return t["logits"][rec].float()
+    return _dequantise_rows({k: t[k][rec] for k in ("q", "lo", "scale")}, bits, c.shape[2])
+
+def _rows_vq(c, image, epoch):
+    t = c.tensors
+    code = t["index"][_kept_rows(c, image, epoch) if "epochs" in t else image * c.shape[1] + epoch].long()
+    return t["codebook"][code].float()
+
+def _rows_topk(c, image, epoch):
+    N, E, C = c.shape
+    t = c.tensors
+    count = t["count"].long()
+    ptr = _memo(c, "topk_ptr", lambda: torch.cumsum(count, 0) - count)
+    row = image * E + epoch
+    out = t["fill"][row].float()[:, None].expand(len(row), C).clone()
+    owner, pos = _ragged(ptr[row], count[row])
+    out[owner, t["index"][pos].long()] = t["values"][pos].float()
+    return out
+
+def _sparse_by_row(c) -> tuple:
+    "(positions sorted by (image, epoch) row, their values, first entry of each row, entries per row) of a store's sparse part."
+    def make():
+        N, E, C = c.shape
+        order = c.tensors["sparse_index"].long().argsort()
+        flat = c.tensors["sparse_index"].long()[order]
+        count = torch.bincount(flat // C, minlength=N * E)
+        return flat, c.tensors["sparse_value"][order], torch.cumsum(count, 0) - count, count
+    return _memo(c, "sparse", make)
+
+def _rows_lowrank(c, image, epoch):
+    N, E, C = c.shape
+    t, dev = c.tensors, c.device
+    ranks = t["ranks"].long()
+    first = _memo(c, "factor_ptr", lambda: torch.cumsum(ranks, 0) - ranks)   # each image's first factor row
+    r = ranks[image]
+    q = max(int(r.max()) if len(r) else 0, 1)
+    j = torch.arange(q, device=dev)
+    valid = j[None] < r[:, None]
+    fac = torch.where(valid, first[image][:, None] + j[None], 0)             # (n, q) factor rows (0 where unused)
+    if "us" in t: us, vh = t["us"][fac, epoch[:, None]].float(), t["vh"][fac].float()
+    else:                                                                    # int8 factors: dequantise the rows used only
+        us = t["us_q"][fac, epoch[:, None]].float() * t["us_scale"][fac, 0].float() + t["us_lo"][fac, 0].float()
+        vh = t["vh_q"][fac].float() * t["vh_scale"][fac].float() + t["vh_lo"][fac].float()
+    out = t["mean"][image, 0].float() + ((us * valid)[:, None, :] @ vh)[:, 0]
+    if "sparse_index" in t:
+        flat, value, ptr, count = _sparse_by_row(c)
+        row = image * E + epoch
+        owner, pos = _ragged(ptr[row], count[row])
+        out.index_put_((owner, flat[pos] % C), value[pos].float(), accumulate=True)
+    return out
+
+def replayed_epochs(c) -> Tensor:
+    "(E, N) long: the epoch whose record image i replays at epoch e — e itself, or for a store that keeps a subset of views one of the image's kept records in turn (as its decoder does)."
+    N, E, _ = c.shape
+    ar = torch.arange(E)
+    if "epochs" not in c.tensors: return ar[:, None].expand(E, N)
+    kept = kept_records(c)
+    per = kept.sum(1)
+    order = torch.sort(kept.double(), dim=1, descending=True, stable=True).indices[:, :max(int(per.max()), 1)]   # kept epochs first
+    src = order.gather(1, ar[None].expand(N, E) % per[:, None].clamp_min(1))  # the reused record per epoch
+    return torch.where(kept, ar[None].expand(N, E), src).T.contiguous()
+
 @dataclass(frozen=True)
 class Codec:
     "A label codec: how it encodes (N, E, C) logits at a ratio, decodes a store, and which ratios its format allows."
     name: str
     encode: object                 # encode(Y, ratio, **kwargs) → Compressed
     decode: object                 # decode(Compressed) → (N, E, C) float32
+    rows: object = None            # rows(Compressed, image, epoch) → (n, C) float32: the views asked for only
     fixed_ratio: object = None     # fixed_ratio(C) → the only ratio the format has, or None when the ratio is chosen
     max_ratio: object = None       # max_ratio(C) → the largest ratio the format allows, or None (found by trying)
 
@@ -348,16 +461,16 @@ def _dec_fp16(c): return c.tensors["y"].float()
 def _dec_int8(c): return c.tensors["q"].float() * c.tensors["scale"].float() + c.tensors["lo"].float()
 
 CODECS = {c.name: c for c in (
-    Codec("fp16", _enc_fp16, _dec_fp16, fixed_ratio=lambda C: 2.0),
-    Codec("int8", _enc_int8, _dec_int8, fixed_ratio=lambda C: 4 * C / (C + 4)),
-    Codec("topk", _enc_topk, _dec_topk, max_ratio=lambda C: 4 * C / (5 + (1 if C <= 256 else 2))),
-    Codec("prune", _enc_prune, _dec_prune),
-    Codec("prune-int8", partial(_enc_prune, bits=8), _dec_prune),
-    Codec("prune-int4", partial(_enc_prune, bits=4), _dec_prune),
-    Codec("vq", _enc_vq, _dec_vq),
-    Codec("svd", _enc_svd, _dec_lowrank),
-    Codec("rpca", _enc_rpca, _dec_lowrank),
-    Codec("rpca-int8", partial(_enc_rpca, bits=8), _dec_lowrank))}
+    Codec("fp16", _enc_fp16, _dec_fp16, _rows_fp16, fixed_ratio=lambda C: 2.0),
+    Codec("int8", _enc_int8, _dec_int8, _rows_int8, fixed_ratio=lambda C: 4 * C / (C + 4)),
+    Codec("topk", _enc_topk, _dec_topk, _rows_topk, max_ratio=lambda C: 4 * C / (5 + (1 if C <= 256 else 2))),
+    Codec("prune", _enc_prune, _dec_prune, _rows_prune),
+    Codec("prune-int8", partial(_enc_prune, bits=8), _dec_prune, _rows_prune),
+    Codec("prune-int4", partial(_enc_prune, bits=4), _dec_prune, _rows_prune),
+    Codec("vq", _enc_vq, _dec_vq, _rows_vq),
+    Codec("svd", _enc_svd, _dec_lowrank, _rows_lowrank),
+    Codec("rpca", _enc_rpca, _dec_lowrank, _rows_lowrank),
+    Codec("rpca-int8", partial(_enc_rpca, bits=8), _dec_lowrank, _rows_lowrank))}
 
 def kept_records(c:Compressed) -> Tensor:
     "For stores that keep a subset of views (the prune codecs, `vq` at high ratios): (N, E) bool, which (image, epoch) records were kept — a student should replay only those views."
@@ -392,90 +505,173 @@ def argmax_agreement(Y:Tensor, c:Compressed) -> float:
     "Share of replayed views whose decoded argmax equals the uncompressed one."
     return (c.decompress().argmax(-1) == Y.argmax(-1))[replayed_views(c)].double().mean().item()
 
-def _encode(Y, ratio, codec, **kwargs):
+def _encode(Y, ratio, codec, header_share:float=1.0, **kwargs):
+    "Encode at `ratio`, tightening the budget until the measured ratio holds; a chunk counts `header_share` of its file header (its share of the joined store's one header)."
     target, c = ratio, None
+    measured = lambda c: c.ratio if header_share == 1 else math.prod(c.shape) * 4 / (_payload(c) + header_share * (c.nbytes - _payload(c)))
     for _ in range(4):                        # headers and rounding cost bytes: tighten the budget until the measured ratio holds
         try: c = CODECS[codec].encode(Y, target, **kwargs)
         except ValueError:
             if c is None: raise               # out of reach as asked: the codec's own message names the largest ratio
             raise ValueError(f"{codec} cannot reach {ratio}× on these labels once the file's header is counted: the closest "
-                             f"it stores is {c.ratio:.1f}×; ask for a lower ratio.") from None
-        if ratio is None or c.ratio >= ratio * 0.995: return c
-        target *= ratio / c.ratio
+                             f"it stores is {measured(c):.1f}×; ask for a lower ratio.") from None
+        if ratio is None or measured(c) >= ratio * 0.995: return c
+        target *= ratio / measured(c)
     return c
+
+def _payload(c) -> int: return sum(v.numel() * v.element_size() for v in c.tensors.values())
 
 def _image_class(Y:Tensor, views:Tensor) -> Tensor:
     "(N,) the class each image's labels favour: argmax of its mean softmax over `views` ((N, E) bool)."
     return (Y.softmax(-1) * views[..., None]).sum(1).argmax(-1)
 
-def _guard(Y, c, labels, ratio, D):
-    "Refuse a store (decoded: D) that teaches wrong classes more often than hard labels would: per view, and per image."
-    views = replayed_views(c)
-    hard = (Y.argmax(-1) == labels[:, None]).double().mean().item()
-    got = (D.argmax(-1) == Y.argmax(-1))[views].double().mean().item()
+def _guard_counts(Y, c, labels, D) -> dict:
+    "What the hard-label guard measures on one chunk of images (decoded: D), as counts and sums that add up over chunks."
+    views, ya = replayed_views(c), Y.argmax(-1)
+    return dict(views=views.numel(), images=len(Y), replayed=views.sum().item(), hard=(ya == labels[:, None]).sum().item(),
+                agree=(D.argmax(-1) == ya)[views].sum().item(),
+                hard_img=(_image_class(Y, torch.ones_like(views)) == labels).sum().item(),
+                agree_img=(_image_class(D, views) == _image_class(Y, views)).sum().item(),
+                kl=_view_kl(Y, D)[views].sum().item(), kl_mean=_view_kl(Y, Y.mean(1, keepdim=True).expand_as(Y))[views].sum().item())
+
+def _judge(n:dict, codec:str, ratio, E:int, classes:int,
+           scale:float=1.0, # images of the whole set per image counted (a sample's counts stand for the set's views per class)
+          ) -> dict:
+    "Refuse a store whose guard counts `n` (summed over its chunks) say it teaches wrong classes more often than hard labels would."
+    hard, got = n["hard"] / n["views"], n["agree"] / max(n["replayed"], 1)
     if got < hard:
-        raise ValueError(f"{c.codec} at {ratio}× decodes labels whose argmax matches the uncompressed label on {got:.1%} of the "
+        raise ValueError(f"{codec} at {ratio}× decodes labels whose argmax matches the uncompressed label on {got:.1%} of the "
                          f"views a student replays, below a hard label's {hard:.1%}: use a lower ratio or codec='auto'.")
-    hard_img = (_image_class(Y, torch.ones_like(views)) == labels).double().mean().item()
-    got_img = (_image_class(D, views) == _image_class(Y, views)).double().mean().item()
+    hard_img, got_img = n["hard_img"] / n["images"], n["agree_img"] / n["images"]
     if got_img < hard_img:
-        raise ValueError(f"{c.codec} at {ratio}× decodes labels that favour the uncompressed labels' class for {got_img:.1%} of the "
+        raise ValueError(f"{codec} at {ratio}× decodes labels that favour the uncompressed labels' class for {got_img:.1%} of the "
                          f"images, below a hard label's {hard_img:.1%}: use a lower ratio or codec='auto'.")
-    per_class = views.sum().item() / labels.unique().numel()
-    if not views.all() and per_class < MIN_VIEWS_PER_CLASS:
-        raise ValueError(f"{c.codec} at {ratio}× keeps {per_class:.1f} views per class for a student to replay, fewer than "
-                         f"{MIN_VIEWS_PER_CLASS}: a hard-label student sees all {Y.shape[1] * len(Y) / labels.unique().numel():.0f}. "
+    per_class = n["replayed"] * scale / classes
+    if n["replayed"] < n["views"] and per_class < MIN_VIEWS_PER_CLASS:
+        raise ValueError(f"{codec} at {ratio}× keeps {per_class:.1f} views per class for a student to replay, fewer than "
+                         f"{MIN_VIEWS_PER_CLASS}: a hard-label student sees all {E * n['images'] * scale / classes:.0f}. "
                          f"Use a lower ratio or codec='auto'.")
-    kl = _view_kl(Y, D)[views].mean().item()
-    kl_mean = _view_kl(Y, Y.mean(1, keepdim=True).expand_as(Y))[views].mean().item()
+    kl, kl_mean = n["kl"] / n["replayed"], n["kl_mean"] / n["replayed"]
     if kl > max(PER_VIEW_SHARE * kl_mean, 0.01):
-        raise ValueError(f"{c.codec} at {ratio}× keeps too little of what tells an image's views apart: its labels are KL {kl:.3f} (T = 4) "
+        raise ValueError(f"{codec} at {ratio}× keeps too little of what tells an image's views apart: its labels are KL {kl:.3f} (T = 4) "
                          f"from the uncompressed ones on the views a student replays, more than {PER_VIEW_SHARE:g} × the {kl_mean:.3f} of each "
                          f"image's mean label; students trained on such stores fall below hard labels. Use a lower ratio or codec='auto'.")
-    c.report.update(argmax_agreement=got, hard_label_agreement=hard, image_class_agreement=got_img, hard_label_image_agreement=hard_img,
-                    kl=kl, mean_label_kl=kl_mean)
+    return dict(argmax_agreement=got, hard_label_agreement=hard, image_class_agreement=got_img, hard_label_image_agreement=hard_img,
+                kl=kl, mean_label_kl=kl_mean)
 
-def compress(Y:Tensor, # (N, E, C) logits: N images × E epochs × C classes
+def _guard(Y, c, labels, ratio, D, classes=None, scale:float=1.0):
+    "Refuse a store (decoded: D) of labels Y that teaches wrong classes more often than hard labels; record what was measured."
+    classes = classes or labels.unique().numel()
+    c.report.update(_judge(_guard_counts(Y, c, labels, D), c.codec, ratio, Y.shape[1], classes, scale))
+
+def _auto(Y, ratio, labels, candidates, dev, N:int|None=None, classes=None, **kwargs) -> tuple:
+    "(the store with the most faithful views among `candidates` or None, each candidate's share or why it was refused); Y may be a sample of N images."
+    scores, best, scale = {}, None, (N or len(Y)) / len(Y)
+    for name in candidates:
+        try:
+            c = _encode(Y.to(dev), ratio, name, header_share=1 / scale, **kwargs).to("cpu"); D = c.decompress()   # decoded once per candidate
+            if labels is not None: _guard(Y, c, labels, ratio, D, classes, scale)
+        except ValueError as e: scores[name] = str(e); continue
+        scores[name] = faithful_views(Y, c, decoded=D).double().mean().item()
+        if best is None or scores[name] > scores[best.codec]: best = c
+    return best, scores
+
+def _join(parts:list, shape:tuple) -> Compressed:
+    "One store from the stores of consecutive image chunks (one codec): tensors concatenated, flat positions shifted by each chunk's first image; parameters that differ become lists."
+    if len(parts) == 1: return parts[0]
+    N, E, C = shape
+    tensors, start = {k: [] for k in parts[0].tensors}, 0
+    for p in parts:
+        for k, v in p.tensors.items():
+            tensors[k].append(v.to(sparse_index_dtype(N * E * C)) + start * E * C if k == "sparse_index" else v)
+        start += p.shape[0]
+    params = {k: [p.params[k] for p in parts] for k in parts[0].params}
+    params = {k: v[0] if all(x == v[0] for x in v) else v for k, v in params.items()}
+    return Compressed(parts[0].codec, tuple(shape), {k: torch.cat(v) for k, v in tensors.items()}, dict(params, chunks=len(parts)))
+
+def _source(Y) -> tuple:
+    "((N, E, C), read(a, b) → images a…b−1 as (n, E, C) float32 on the CPU) of a tensor or of SoftLabels (read epoch shard slices)."
+    if not isinstance(Y, Tensor) and hasattr(Y, "images"):                # SoftLabels: (E, N, C), read by image ranges
+        E, N, C = Y.shape
+        def read(a, b):
+            y = Y.images(a, b)
+            if not torch.isfinite(y).all(): raise ValueError(f"the labels of images {a}–{b - 1} contain NaN or inf.")
+            return y
+        return (N, E, C), read
+    Y = torch.as_tensor(Y)
+    if Y.ndim != 3: raise ValueError(f"`Y` must be (images, epochs, classes); got shape {tuple(Y.shape)}.")
+    if not torch.isfinite(Y).all(): raise ValueError("`Y` contains NaN or inf.")
+    Y = Y.float().cpu()
+    return tuple(Y.shape), lambda a, b: Y[a:b]
+
+def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftLabels (read from their epoch shards by image chunks)
              ratio:float|None, # target compression ratio (None: the codec's fixed ratio, for fp16 / int8)
              codec:str="rpca", # a key of CODECS, or "auto": the AUTO_CODECS store with the most faithful views
              labels:Tensor|None=None, # (N,) class of each image: refuse codecs that would do worse than hard labels
              verbose:bool=False, # with codec="auto": print what each codec scored and which was chosen
              candidates:tuple=AUTO_CODECS, # with codec="auto": the codecs compared
+             chunk_bytes:int=2**27, # images are encoded in chunks of about this many fp32 label bytes (one chunk when the set fits)
+             device=None, # where the encoders compute (default: CUDA when available); the store comes back on the CPU
+             ctx=None, # process context (default: this process's): the chunks are dealt over its ranks
+             progress:bool=False, # a progress bar over the chunks
              **kwargs) -> Compressed:
-    "Compress soft-label logits with `codec` to about `ratio`× fewer bytes than fp32 (measured: see `.ratio`)."
+    "Compress soft-label logits with `codec` to about `ratio`× fewer bytes than fp32 (measured: see `.ratio`), chunk by chunk of images."
     if codec not in CODECS and codec != "auto": raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS) + ['auto']}.")
-    Y = torch.as_tensor(Y)
-    if Y.ndim != 3: raise ValueError(f"`Y` must be (images, epochs, classes); got shape {tuple(Y.shape)}.")
-    if not torch.isfinite(Y).all(): raise ValueError("`Y` contains NaN or inf.")
+    (N, E, C), read = _source(Y)
     if ratio is not None and not ratio > 1: raise ValueError(f"`ratio` must be > 1; got {ratio}.")
     if ratio is None and (codec == "auto" or not CODECS[codec].fixed):
         raise ValueError(f"codec {codec!r} needs a target ratio (`ratio`); it reaches "
-                         f"{'what its candidates reach' if codec == 'auto' else CODECS[codec].reachable(Y.shape[-1])}.")
+                         f"{'what its candidates reach' if codec == 'auto' else CODECS[codec].reachable(C)}.")
     if labels is not None:
         labels = torch.as_tensor(labels).long().cpu()
-        if labels.shape != Y.shape[:1]: raise ValueError(f"`labels` must hold one class per image ({len(Y)}); got shape {tuple(labels.shape)}.")
-    Y = Y.float().cpu()
-    if codec != "auto":
-        c = _encode(Y, ratio, codec, **kwargs)
-        if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
-        return c
-    if not candidates: raise ValueError(f"`candidates` is empty; name codecs to compare, e.g. {AUTO_CODECS}.")
-    scores, best = {}, None
-    for name in candidates:
+        if labels.shape != (N,): raise ValueError(f"`labels` must hold one class per image ({N}); got shape {tuple(labels.shape)}.")
+    if codec == "auto" and not candidates: raise ValueError(f"`candidates` is empty; name codecs to compare, e.g. {AUTO_CODECS}.")
+    for name in candidates if codec == "auto" else ():
         if name not in CODECS: raise ValueError(f"unknown codec {name!r} in `candidates`; choose from {sorted(CODECS)}.")
-        try:
-            c = _encode(Y, ratio, name, **kwargs); D = c.decompress()              # decoded once per candidate
-            if labels is not None: _guard(Y, c, labels, ratio, D)
-        except ValueError as e: scores[name] = str(e); continue
-        scores[name] = faithful_views(Y, c, decoded=D).double().mean().item()
-        if best is None or scores[name] > scores[best.codec]: best = c
-    if verbose:
-        print(f"auto at {ratio}×: share of views replayed with a faithful label — " + ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} unreachable" for k, v in scores.items())
-            + (f"; chose {best.codec}" if best else ""))
-    if best is None: raise ValueError(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
-    best.report["auto"] = dict(chosen=best.codec, faithful_share=scores)
-    return best
+    dev, ctx = default_device(device), ctx or context()
+    per = max(1, chunk_bytes // (E * C * 4))
+    bounds = [(a, min(a + per, N)) for a in range(0, N, per)]
+    if len(bounds) == 1:                                                  # the whole set at once
+        Y = read(0, N)
+        if codec != "auto":
+            c = _encode(Y.to(dev), ratio, codec, **kwargs).to("cpu")
+            if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
+            return c
+        best, scores = _auto(Y, ratio, labels, candidates, dev, **kwargs)
+        sample = N
+    elif codec == "auto":                                                 # chosen on a sample: 8 blocks spread over the set
+        block = max(1, per // 8)
+        starts = sorted(set(torch.linspace(0, N - block, 8).long().tolist()))
+        Ys = torch.cat([read(a, a + block) for a in starts])
+        ls = None if labels is None else torch.cat([labels[a:a + block] for a in starts])
+        best, scores = _auto(Ys, ratio, ls, [n for n in candidates if n != "vq"], dev, N,          # vq's codebook is one per chunk
+                             None if labels is None else labels.unique().numel(), **kwargs)
+        sample = len(Ys)
+    if codec == "auto":
+        if verbose:
+            print(f"auto at {ratio}×: share of views replayed with a faithful label — " + ", ".join(
+                f"{k} {v:.3f}" if isinstance(v, float) else f"{k} unreachable" for k, v in scores.items())
+                + (f"; chose {best.codec}" if best else "") + (f" (on {sample} of {N} images)" if sample < N else ""))
+        if best is None: raise ValueError(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
+        if len(bounds) == 1: best.report["auto"] = dict(chosen=best.codec, faithful_share=scores); return best
+        chosen = best.codec
+    else: chosen = codec
+    if chosen == "vq": raise ValueError(f"vq fits one codebook to all the labels, and these come in {len(bounds)} chunks of {per} images: "
+                                        f"raise `chunk_bytes` to {N * E * C * 4} or choose another codec.")
+    mine = {}
+    for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
+        a, b = bounds[i]
+        y = read(a, b)
+        kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune, vq)
+        c = _encode(y.to(dev), ratio, chosen, header_share=(b - a) / N, **kw).to("cpu")
+        mine[i] = (c, None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress()))
+    if ctx.world > 1: mine = {i: v for part in ctx.all_gather_object(mine) for i, v in part.items()}
+    store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
+    if labels is not None:
+        n = {k: sum(mine[i][1][k] for i in mine) for k in mine[0][1]}
+        store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))
+    if codec == "auto": store.report["auto"] = dict(chosen=chosen, faithful_share=scores, sample_images=sample)
+    return store
 
 def label_kl(Y:Tensor, Yhat:Tensor, T:float=4.0) -> float:
     "Mean over rows of KL(softmax(Y/T) ‖ softmax(Ŷ/T)): what a student trained at temperature T loses to the codec."

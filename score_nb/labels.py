@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 from .runtime import ProcessContext, context, default_device
 from .models import Teacher, forward_batches
-from .io import config_key, load_tensors, save_tensors, shard_key
+from .io import config_key, damaged, load_tensors, save_tensors, shard_key
 from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
@@ -87,19 +87,60 @@ def mix_weight(records:Tensor, H:int, W:int) -> Tensor:
     return 1 - (r[:, 13] * r[:, 14]).double() / (H * W)
 
 # %% ../nbs/06_labels.ipynb #ffda17fa
-@dataclass
 class SoftLabels:
-    "Teacher logits on per-epoch views of a condensed set, with the records that replay every view."
-    logits: Tensor    # (E, N, C) float32
-    records: Tensor   # (E, N, 15) int16
-    config: dict
+    "Teacher logits on per-epoch views of a condensed set, with the records that replay every view; epoch by epoch — in memory, or the epoch shards on disk read a slice at a time, never stacked."
+    def __init__(self, logits, # the epochs' logits: an (E, N, C) tensor, E (N, C) tensors, or E epoch shard paths (written by `relabel`)
+                 records:Tensor, # (E, N, 15) int16: the view records (small: 30 bytes per view)
+                 config:dict, checked=()): # checked: shard paths already verified against their checksum in this process
+        self.source = list(logits.unbind(0)) if isinstance(logits, Tensor) else list(logits)
+        self.records, self.config, self.checked = records, config, set(map(str, checked))
+        if len(self.source) != len(records): raise ValueError(f"{len(self.source)} epochs of logits but {len(records)} of records.")
+        first = self.source[0]
+        if isinstance(first, Tensor): C = first.shape[1]
+        else:
+            from safetensors import safe_open
+            try:
+                with safe_open(str(first), "pt") as f: C = f.get_slice("logits").get_shape()[1]
+            except Exception as e: raise damaged(first, e) from None
+        self.shape = (len(self.source), records.shape[1], C)           # (E, N, C)
 
     @property
-    def epochs(self) -> int: return self.logits.shape[0]
+    def epochs(self) -> int: return self.shape[0]
+    @property
+    def nbytes(self) -> int: return math.prod(self.shape) * 4
+    @property
+    def on_disk(self) -> bool: return not isinstance(self.source[0], Tensor)
+
+    def epoch(self, e:int) -> Tensor:
+        "(N, C) float32: epoch e's logits (its shard read whole and verified)."
+        s = self.source[e]
+        if isinstance(s, Tensor): return s
+        t = load_tensors(s)[0]["logits"]; self.checked.add(str(s))
+        return t
+
+    def images(self, start:int, stop:int) -> Tensor:
+        "(stop − start, E, C) float32: every epoch's logits of images start…stop−1 (a slice of each shard; each verified once)."
+        from safetensors import safe_open
+        out = torch.empty(stop - start, *self.shape[::2])
+        for e, s in enumerate(self.source):
+            if isinstance(s, Tensor) or str(s) not in self.checked:      # in memory, or a shard read whole once for its checksum
+                out[:, e] = self.epoch(e)[start:stop]; continue
+            try:
+                with safe_open(str(s), "pt") as f: out[:, e] = f.get_slice("logits")[start:stop]
+            except Exception as err: raise damaged(s, err) from None
+        return out
+
+    @property
+    def logits(self) -> Tensor:
+        "(E, N, C): every epoch stacked in memory — for small sets and tests; the stages read `epoch` and `images` instead."
+        return torch.stack([self.epoch(e) for e in range(self.epochs)])
+
     def views(self, images:Tensor, epoch:int, idx=None, device=None) -> Tensor:
         "The views of epoch `epoch` (all images, or `idx`), replayed from the records."
-        idx = torch.arange(self.logits.shape[1]) if idx is None else torch.as_tensor(idx).long()
+        idx = torch.arange(self.shape[1]) if idx is None else torch.as_tensor(idx).long()
         return render_views(images, self.records[epoch, idx], idx, device)
+
+    def __repr__(self): return f"SoftLabels(E={self.shape[0]}, N={self.shape[1]}, C={self.shape[2]}, {'on disk' if self.on_disk else 'in memory'})"
 
 def _condensed_hash(cs:CondensedSet) -> str:
     h = hashlib.sha256(cs.images.numpy().tobytes()); h.update(cs.labels.numpy().tobytes())
@@ -134,10 +175,11 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     shares = [batches[r::ctx.world] for r in range(ctx.world)]         # batch b goes to rank b % world
     sizes = [sum(len(b) for b in share) for share in shares]
     order = torch.cat([torch.cat(share) for share in shares if share])  # the image of each gathered row, rank by rank
-    n_cls, logits, records = len(teacher.classes), [], []
+    n_cls, sources, records, checked = len(teacher.classes), [], [], []
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
-        if e not in todo:
-            t = load_tensors(shard(e))[0]; logits.append(t["logits"]); records.append(t["records"]); continue
+        if e not in todo:                                                # a finished shard: its records (verified); its logits stay on disk
+            records.append(load_tensors(shard(e))[0]["records"].clone())   # a copy: a view would keep the whole shard mapped
+            sources.append(shard(e)); checked.append(shard(e)); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine = shares[ctx.rank]
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
@@ -149,9 +191,10 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
         if folder is not None and ctx.main:
             save_tensors(shard(e), {"logits": lg, "records": rec}, {"key": key})
         ctx.barrier()
-        logits.append(lg); records.append(rec)
+        sources.append(lg if folder is None else shard(e)); records.append(rec)   # with a folder, only the shard's path is kept
+        if folder is not None and ctx.main: checked.append(shard(e))
         if on_epoch: on_epoch(e)
-    return SoftLabels(torch.stack(logits), torch.stack(records), dict(cfg, key=key, seconds=time.perf_counter() - t0))
+    return SoftLabels(sources, torch.stack(records), dict(cfg, key=key, seconds=time.perf_counter() - t0), checked)
 
 # %% ../nbs/06_labels.ipynb #a549ca4a
 def storage(epochs:int, images:int, classes:int, ratio:float=1.0, label_bytes:int=4, record_bytes:int=2 * len(RECORD_FIELDS)) -> dict:

@@ -393,27 +393,28 @@ class Pipeline:
                    ratio:float|None=None, # None: the run's --ratio; ignored for fixed-ratio codecs (fp16, int8)
                    guard:bool=True, # refuse stores that teach wrong classes more often than hard labels (compress(labels=))
                    **changes) -> Compressed:
-        "The soft labels compressed by `codec` (written to compressed/ by rank 0; the other ranks read it)."
+        "The soft labels compressed by `codec`, image chunks dealt over the ranks (rank 0 writes the store to compressed/)."
         if codec != "auto" and codec not in CODECS:
             raise RunError(f"unknown --codec {codec!r}: choose from {', '.join(sorted(CODECS) + ['auto'])}.")
         s, on_disk = self._with(changes)
         fixed = codec != "auto" and CODECS[codec].fixed
         r = None if fixed else float(s["ratio"] if ratio is None else ratio)
         key = ("compressed",) + tuple(s[k] for k in _CONDENSED) + (s["epochs"], codec, r, guard)
-        return self._cached(key, lambda: main_first(lambda: self._compress(s, on_disk, changes, codec, r, guard), self.ctx))
+        return self._cached(key, lambda: self._compress(s, on_disk, changes, codec, r, guard))
 
     def _compress(self, s, on_disk, changes, codec, r, guard) -> Compressed:
         soft, t0 = self.labels(**changes), time.perf_counter()
         name = self.variant(codec, r)[1]
         path = self.folder / "compressed" / name if on_disk else None
         self.calls["compress"] += 1
-        if path is not None and path.is_file():
+        if self.ctx.broadcast_object(path is not None and path.is_file() if self.ctx.main else None):   # every rank takes one branch
             c = load_compressed(path); self.say("compress", f"cached, {codec} {c.ratio:.1f}×"); return c
-        try: c = compress(soft.logits.transpose(0, 1), r, codec, labels=self.condensed(**changes).labels if guard else None)
+        try: c = compress(soft, r, codec, labels=self.condensed(**changes).labels if guard else None, ctx=self.ctx, progress=not self.quiet)
         except ValueError as e:
-            raise RunError(f"--ratio {r:g} is out of reach for --codec {codec} on these labels ({soft.logits.shape[0]} epochs × "
-                           f"{soft.logits.shape[2]} classes per image): {e} Choose a lower --ratio or another --codec.") from None
-        if path is not None and self.ctx.main: c.save(path)
+            raise RunError(f"--ratio {r:g} is out of reach for --codec {codec} on these labels ({soft.shape[0]} epochs × "
+                           f"{soft.shape[2]} classes per image): {e} Choose a lower --ratio or another --codec.") from None
+        if path is not None and self.ctx.main: c.save(path)                # every rank holds the joined store; rank 0 writes it
+        self.ctx.barrier()
         self.say("compress", f"{codec}{' → ' + c.codec if codec == 'auto' else ''} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
         return c
 
@@ -446,8 +447,8 @@ class Pipeline:
             return h
         h = train_student(cs, lab, self.ds, arch=s["arch"], seed=seed, records=soft.records, label=label, progress=not self.quiet)
         if path is not None:
-            nbytes = soft.logits.numel() * 4 if label == "soft" else 0 if lab is None else lab.nbytes
-            h = history_from_json(history_to_json(h, path, labels_bytes=nbytes, soft_bytes=soft.logits.numel() * 4))
+            nbytes = soft.nbytes if label == "soft" else 0 if lab is None else lab.nbytes
+            h = history_from_json(history_to_json(h, path, labels_bytes=nbytes, soft_bytes=soft.nbytes))
         self.say("train", f"{label}, seed {seed}: final test accuracy {h.final_accuracy:.3f}", t0)
         return h
 

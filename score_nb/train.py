@@ -19,7 +19,7 @@ from .data import ImageDataset, per_class_take
 from .models import create_classifier, forward_batches
 from .condense import CondensedSet
 from .labels import SoftLabels, render_views, mix_weight
-from .compress import Compressed, replayed_views
+from .compress import Compressed, replayed_epochs
 
 # %% ../nbs/08_train.ipynb #a8cf4f69
 @dataclass
@@ -61,18 +61,18 @@ def plot_histories(histories:list, title:str|None=None):
     return fig
 
 # %% ../nbs/08_train.ipynb #e62499dc
-def _label_source(labels, N:int, E:int):
-    "(logits (E, N, C) float32, which epoch's record each (e, i) replays) for SoftLabels or a Compressed store."
-    if isinstance(labels, SoftLabels): return labels.logits, torch.arange(E)[:, None].expand(E, N)
-    if isinstance(labels, Compressed):
-        Y = labels.decompress().transpose(0, 1).contiguous()               # (E, N, C)
-        kept = replayed_views(labels)                                        # (N, E): a subset for the prune codecs (and vq at high ratios)
-        if kept.all(): return Y, torch.arange(E)[:, None].expand(E, N)
-        per = kept.sum(1)
-        order = torch.sort(kept.double(), dim=1, descending=True, stable=True).indices[:, :int(per.max())]   # kept epochs first
-        src = order.gather(1, torch.arange(E)[None].expand(N, E) % per[:, None])              # the reused record per epoch
-        src = torch.where(kept, torch.arange(E)[None].expand(N, E), src)
-        return Y, src.T.contiguous()
+def _label_source(labels, N:int, E:int, device) -> tuple:
+    "(which epoch's record each (e, i) replays (E, N), epoch_reader(e) → read(idx, ep) → (n, C) logits on `device`, or None for hard labels)."
+    every = torch.arange(E)[:, None].expand(E, N)
+    if labels is None: return every, None
+    if isinstance(labels, SoftLabels):                                       # one epoch's logits at a time (its shard, once per epoch)
+        def epoch_reader(e):
+            Y = labels.epoch(e).to(device)
+            return lambda idx, ep: Y[idx.to(device)]
+        return every, epoch_reader
+    if isinstance(labels, Compressed):                                       # the store on the device once; each batch decodes its own views
+        store = labels.to(device)
+        return replayed_epochs(labels), lambda e: store.rows
     raise TypeError(f"`labels` must be SoftLabels, a Compressed store or None (hard labels); got {type(labels).__name__}.")
 
 @torch.no_grad()
@@ -102,7 +102,7 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
         ipc = max(1, N // C)
         batch_size = min(N, (10 if ipc <= 1 else 50 if ipc <= 10 else 100) * (2 if C >= 100 else 1))
     if epochs > E: raise ValueError(f"the labels hold {E} epochs of views; `epochs` must be ≤ {E}.")
-    logits, src = _label_source(labels, N, E) if labels is not None else (None, torch.arange(E)[:, None].expand(E, N))
+    src, epoch_reader = _label_source(labels, N, E, dev)
     torch.manual_seed(seed)
     model = create_classifier(arch, C, ds.channels, ds.size, *ds.stats(), **model_kwargs).to(dev)
     params = [{"params": [p for p in model.parameters() if p.ndim > 1], "weight_decay": weight_decay},
@@ -120,13 +120,14 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
     t0 = time.perf_counter()
     for e in tqdm(range(epochs), desc=f"student {h.label}", disable=not progress):
         model.train(); total = torch.zeros((), dtype=torch.float64, device=dev)
+        read = epoch_reader(e) if epoch_reader is not None else None
         for idx in torch.randperm(N, generator=g).split(batch_size):
             ep = src[e, idx]
             rec = recs[ep, idx]
             x = render_views(images, rec, idx, dev)
             out = model(x)
-            if logits is not None:
-                t = logits[ep, idx].to(dev)
+            if read is not None:
+                t = read(idx, ep)
                 loss = F.kl_div((out / temperature).log_softmax(1), (t / temperature).log_softmax(1), log_target=True, reduction="batchmean")
             else:
                 lam = mix_weight(rec, H, W).float().to(dev)
