@@ -13,7 +13,7 @@ import inspect, json, os, sys, time
 from pathlib import Path
 from .runtime import init
 from .io import atomic_write, write_json
-from .pipeline import RECIPES, SETTINGS, Pipeline, RunError, folder_state, history_from_json, resolve
+from .pipeline import RECIPES, SETTINGS, STAGES, Pipeline, RunError, folder_state, history_from_json, resolve
 from .condense import load_condensed
 from .train import plot_histories
 
@@ -22,17 +22,20 @@ COMMON = {"out": ("str", None, "the run folder: every stage is written here and 
           "overwrite": ("flag", False, "when settings differ from the folder's run: redo the changed stages (and later ones)"),
           "quiet": ("flag", False, "no progress bars")}
 
+def _through(stage:str, *more:str) -> tuple:
+    "The settings of `stage` and every stage before it (a command computes what is missing before its own stage), then `more`."
+    return tuple(k for k, v in SETTINGS.items() if v.stage is not None and STAGES.index(v.stage) <= STAGES.index(stage)) + more
+
 COMMANDS = {   # name: (what it does, the settings it takes, the stage it runs through, whether it takes --overwrite/--quiet)
     "run": ("The whole job: teacher, pool, condense, relabel, compress, students, then the table and figures.",
             tuple(SETTINGS), "students", True),
-    "pool": ("Teacher and candidate pool (resumable per class).",
-             ("dataset", "mipc", "num_crop", "scale", "factor", "seed", "teacher"), "pool", True),
-    "condense": ("Select and compose the condensed set (after the pool, if it is not there yet).",
-                 ("ipc", "method", "alpha", "beta", "eps", "r_d"), "condensed", True),
-    "relabel": ("Teacher soft labels on recorded views, one shard per epoch (resumable).", ("epochs",), "labels", True),
-    "compress": ("Compressed copies of the soft labels, one file per codec and ratio.", ("codec", "ratio"), "compressed", True),
+    "pool": ("Teacher and candidate pool (resumable per class).", _through("pool"), "pool", True),
+    "condense": ("Select and compose the condensed set (after the pool, if it is not there yet).", _through("condensed"), "condensed", True),
+    "relabel": ("Teacher soft labels on recorded views, one shard per epoch (resumable).", _through("labels"), "labels", True),
+    "compress": ("Compressed copies of the soft labels, one file per codec and ratio.", _through("labels", "codec", "ratio"),
+                 "compressed", True),
     "train": ("Students on soft, compressed (the run's codecs at its ratio) and hard labels, one file per variant and seed.",
-              ("seeds", "arch"), "students", True),
+              tuple(SETTINGS), "students", True),
     "report": ("Print the table of a run folder from its student files; rewrite results.json and figures/.", (), None, False),
 }
 
@@ -134,6 +137,9 @@ def _execute(name:str, options:dict):
         print(format_table(res))
         return res
     overwrite, quiet = options.pop("overwrite", False), options.pop("quiet", False)
+    if name != "run" and out is not None and not (Path(out) / "run.json").is_file() and options.get("dataset") is None:
+        raise RunError(f"--out {out} holds no run yet: pass --dataset (and any settings) to start one with `score-nb {name}`, "
+                       "or start with `score-nb run`.")
     with _go(out, options, overwrite and name != "compress", quiet) as p:     # the folder is locked until the command ends
         stage = COMMANDS[name][2]
         if name == "run": return _finish(p.through("students"))

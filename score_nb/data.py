@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 # %% ../nbs/02_data.ipynb #0d97e92f
 @dataclass
@@ -174,22 +175,47 @@ def _read_image(path:Path, size:int, mode:str) -> np.ndarray:
         raise ValueError(f"cannot read image {path}: {e}. Remove or replace the file.") from None
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
-def _read_split(root:Path, classes:list, size:int, mode:str) -> tuple:
-    images, labels = [], []
+def _class_files(root:Path, classes:list) -> list:
+    "The image files of each class folder of a split, in file-name order; errors name the folder."
+    out = []
     for i, c in enumerate(classes):
         folder = root / c
         if not folder.is_dir(): raise ValueError(f"class folder {folder} does not exist (class {i} of the class map).")
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not files: raise ValueError(f"class folder {folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}).")
-        images += [_read_image(p, size, mode) for p in files]; labels += [i] * len(files)
-    return torch.from_numpy(np.stack(images)), torch.tensor(labels)
+        out.append(files)
+    return out
+
+def _native(path:Path) -> tuple:
+    "(shorter side, 'L' or 'RGB') of an image file: the size and mode a folder is read at by default."
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im: return min(im.size), "L" if im.mode in ("1", "L", "LA", "I", "I;16", "F") else "RGB"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f"cannot read image {path}: {e}. Remove or replace the file.") from None
+
+def _read_split(root:Path, classes:list, size:int, mode:str, progress:bool=False) -> tuple:
+    "(images, labels) of one split, read into one preallocated uint8 array after checking that it fits in free memory."
+    files = _class_files(root, classes)
+    n, ch = sum(map(len, files)), 1 if mode == "L" else 3
+    need = n * ch * size * size
+    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else None
+    if free is not None and need > 0.8 * free:
+        raise ValueError(f"{root}: {n:,} images at {ch}×{size}×{size} need {need / 2**30:.1f} GiB, more than this machine's "
+                         f"{free / 2**30:.1f} GiB free: read them smaller (size=, --size) or grey (mode='L', --channels 1).")
+    images, labels, k = np.empty((n, ch, size, size), np.uint8), torch.empty(n, dtype=torch.long), 0
+    with tqdm(total=n, desc=f"reading {root.name}", unit="image", disable=not progress) as bar:
+        for i, fs in enumerate(files):
+            for f in fs: images[k] = _read_image(f, size, mode); k += 1
+            labels[k - len(fs):k] = i; bar.update(len(fs))
+    return torch.from_numpy(images), labels
 
 def load_image_folder(root, # folder holding the split folders
-                      size:int=64, # images become size×size
+                      size:int|None=None, # images become size×size; default: the first training image's shorter side
                       classes:list|None=None, # the class map (folder names, in label order); default: sorted train folders
                       train:str="train", test:str="val", # split folder names
-                      mode:str="RGB", # "RGB" or "L" (grey)
-                      name:str|None=None) -> ImageDataset:
+                      mode:str|None=None, # "RGB" or "L" (grey); default: the first training image's ("L" if it is grey)
+                      name:str|None=None, progress:bool=False) -> ImageDataset:
     "An ImageFolder tree (root/train/<class>/*, root/val/<class>/*) as an ImageDataset with an explicit class map."
     root = Path(root)
     if not (root / train).is_dir(): raise FileNotFoundError(f"no {train!r} split folder in {root}; expected {root}/{train}/<class>/*.jpg.")
@@ -198,15 +224,20 @@ def load_image_folder(root, # folder holding the split folders
     if set(classes) != set(found):
         raise ValueError(f"`classes` and the folders in {root / train} differ: missing folders {sorted(set(classes) - set(found))[:5]}, "
                          f"unlisted folders {sorted(set(found) - set(classes))[:5]}.")
+    if mode not in (None, "L", "RGB"): raise ValueError(f"`mode` must be 'L' (grey) or 'RGB'; got {mode!r}.")
+    if size is not None and (int(size) != size or size < 1): raise ValueError(f"`size` must be a positive integer; got {size!r}.")
+    if size is None or mode is None:
+        native = _native(_class_files(root / train, classes)[0][0])
+        size, mode = size or native[0], mode or native[1]
     if (root / test).is_dir():
         val = sorted(p.name for p in (root / test).iterdir() if p.is_dir())
         if set(val) != set(classes):
             raise ValueError(f"the {test!r} split's classes differ from {train!r}'s: only in {test}: {sorted(set(val) - set(classes))[:5]}, "
                              f"missing from {test}: {sorted(set(classes) - set(val))[:5]}.")
-        xte, yte = _read_split(root / test, classes, size, mode)
+        xte, yte = _read_split(root / test, classes, size, mode, progress)
     else:
         xte, yte = torch.zeros(0, 1 if mode == "L" else 3, size, size, dtype=torch.uint8), torch.zeros(0, dtype=torch.long)
-    xtr, ytr = _read_split(root / train, classes, size, mode)
+    xtr, ytr = _read_split(root / train, classes, size, mode, progress)
     return ImageDataset(name or root.name, classes, xtr, ytr, xte, yte)
 
 # %% ../nbs/02_data.ipynb #797a79bb

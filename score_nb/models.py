@@ -271,8 +271,9 @@ def default_teacher(ds:ImageDataset, **overrides) -> Teacher:
 # %% ../nbs/03_models.ipynb #00978b57
 def load_state_dict_checkpoint(path, arch:str, classes:list, in_chans:int, img_size:int, mean, std, device=None,
                                **model_kwargs) -> Teacher:
-    "A teacher from a plain state-dict file (.pt/.pth, loaded with weights_only=True) of a timm `arch`."
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    "A teacher from a plain state-dict file (.pt/.pth, loaded with weights_only=True; or .safetensors) of a timm `arch`."
+    try: state = load_file(str(path)) if Path(path).suffix == ".safetensors" else torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e: raise ValueError(f"{path} cannot be read as a state dict ({type(e).__name__}: {str(e)[:200]}).") from None
     if isinstance(state, dict) and "state_dict" in state: state = state["state_dict"]
     model = create_classifier(arch, len(classes), in_chans, img_size, mean, std, **model_kwargs)
     missing, unexpected = model.net.load_state_dict(state, strict=False)

@@ -19,7 +19,7 @@ from .selector import SELECTORS
 from .runtime import ProcessContext, context, dist_map, main_first
 from .io import cache_dir, link_tree, write_json
 from .data import DATASETS, ImageDataset, load_dataset
-from .models import TEACHER_RECIPES, Teacher, check_teacher, default_teacher, load_teacher, save_teacher
+from .models import TEACHER_RECIPES, Teacher, accuracy, check_teacher, default_teacher, load_state_dict_checkpoint, load_teacher, save_teacher
 from .pool import Pool, build_pool, pool_key
 from .condense import CondensedSet, condense, load_condensed, save_condensed
 from .labels import SoftLabels, relabel
@@ -44,7 +44,11 @@ def _default(f, name): return inspect.signature(f).parameters[name].default
 
 SETTINGS = {
     "dataset": Setting("teacher", "digits", "str", f"{', '.join(sorted(DATASETS))}, an ImageFolder root or an .npz file"),
-    "teacher": Setting("teacher", None, "str", "a teacher saved by save_teacher (.safetensors); default: the dataset's recipe, trained once and cached"),
+    "teacher": Setting("teacher", None, "str", "a teacher saved by save_teacher (.safetensors + .json), or a state dict (.pth, .pt, .safetensors) with --teacher-arch; default: the dataset's recipe, trained once and cached"),
+    "teacher_arch": Setting("teacher", None, "str", "the timm architecture (or convnet) of a --teacher state dict; its inputs are normalised by the dataset's mean and std"),
+    "teacher_epochs": Setting("teacher", None, "int", "epochs of the recipe teacher's training (default: the dataset's recipe)"),
+    "size": Setting("teacher", None, "int", "an ImageFolder's images become size×size (default: the folder's own size)"),
+    "channels": Setting("teacher", None, "int", "an ImageFolder read grey (1) or RGB (3) (default: the folder's own mode)"),
     "mipc": Setting("pool", _default(build_pool, "mipc"), "int", "real images per class in the candidate pool"),
     "num_crop": Setting("pool", _default(build_pool, "num_crop"), "int", "random crops per pool image"),
     "scale": Setting("pool", list(_default(build_pool, "scale")), "floats", 'crop area range of pool candidates, two numbers "low,high"'),
@@ -110,7 +114,13 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
         if int(s[k]) != s[k] or s[k] < 1: raise RunError(f"--{k.replace('_', '-')} must be a positive integer; got {s[k]!r}.")
         s[k] = int(s[k])
     for k in ("alpha", "beta", "eps"): s[k] = float(s[k])
+    for k in ("teacher_epochs", "size"):
+        if s.get(k) is not None:
+            if int(s[k]) != s[k] or s[k] < 1: raise RunError(f"--{k.replace('_', '-')} must be a positive integer; got {s[k]!r}.")
+            s[k] = int(s[k])
+    if s.get("channels") not in (None, 1, 3): raise RunError(f"--channels must be 1 (grey) or 3 (RGB); got {s['channels']!r}.")
     if isinstance(s["teacher"], (str, Path)): s["teacher"] = str(Path(s["teacher"]).expanduser().resolve())
+    if s.get("teacher_arch") and not s["teacher"]: raise RunError("--teacher-arch names the architecture of a --teacher state dict; pass --teacher too.")
     return s
 
 # %% ../nbs/14_pipeline.ipynb #1ce12b2d
@@ -143,6 +153,13 @@ def _finished(out:Path) -> bool:
     "Whether a run folder holds the output of any stage (a teacher, pool shards, a condensed set, label epochs, …)."
     return folder_state(out) != "nothing finished yet"
 
+def _last_stage(out:Path) -> int:
+    "The index in STAGES of the last stage a run folder holds output of (−1: none); settings of later stages bind nothing yet."
+    have = [(out / "teacher" / "teacher.json").is_file(), (out / "pool" / "classes").is_dir() or (out / "pool" / "pool.json").is_file(),
+            (out / "condensed" / "manifest.json").is_file(), any((out / "labels" / "epochs").glob("*.safetensors")),
+            any((out / "students").glob("*.json"))]
+    return max((i for i, h in enumerate(have) if h), default=-1)
+
 def resolve(out, given:dict, overwrite:bool=False) -> tuple:
     "(settings, stage to restart from or None): given values over run.json over the defaults; conflicts raise."
     if out is None: raise RunError("pass --out FOLDER: where the run's stages are written and read back.")
@@ -154,7 +171,8 @@ def resolve(out, given:dict, overwrite:bool=False) -> tuple:
     name = given.get("dataset") or (stored or {}).get("dataset") or SETTINGS["dataset"].default
     s = normalise(defaults_for(name) | (stored or {}) | given)
     if stored is None or not _finished(out): return s, None     # a run that finished nothing (it failed early) binds nothing
-    diff = [k for k, v in SETTINGS.items() if v.stage and stored.get(k) != s[k]]
+    last = _last_stage(out)                                      # a stage not computed yet takes the new value without a conflict
+    diff = [k for k, v in SETTINGS.items() if v.stage and STAGES.index(v.stage) <= last and stored.get(k) != s[k]]
     if not diff: return s, None
     first = min((SETTINGS[k].stage for k in diff), key=STAGES.index)
     if not overwrite:
@@ -273,8 +291,12 @@ class Pipeline:
     def ds(self) -> ImageDataset:
         "The dataset (loaded once)."
         if self._ds is None:
-            try: self._ds = load_dataset(self.s["dataset"])
-            except FileNotFoundError as e: raise RunError(f"--dataset {self.s['dataset']}: {e}") from None
+            s, folder = self.s, Path(self.s["dataset"]).is_dir()
+            read = {k: v for k, v in (("size", s.get("size")), ("mode", {1: "L", 3: "RGB"}.get(s.get("channels")))) if v is not None}
+            if read and not folder:
+                raise RunError(f"--size and --channels apply to ImageFolder datasets; --dataset {s['dataset']} has its own size and channels.")
+            try: self._ds = load_dataset(s["dataset"], **read, **({"progress": not self.quiet} if folder else {}))
+            except FileNotFoundError as e: raise RunError(f"--dataset {s['dataset']}: {e}") from None
         return self._ds
 
     def _with(self, changes:dict) -> tuple:
@@ -301,20 +323,38 @@ class Pipeline:
         if path is not None and path.is_file() and path.with_suffix(".json").is_file():
             t = load_teacher(path); self.say("teacher", f"cached, {t.arch}, test accuracy {_acc(t)}"); return t
         if self._teacher_given is not None: t = self._teacher_given
-        elif self.s["teacher"]:
-            try: t = load_teacher(self.s["teacher"])
-            except FileNotFoundError as e: raise RunError(f"--teacher: {e}") from None
+        elif self.s["teacher"]: t = self._user_teacher()
         else:
             base = self.ds.name.split("[")[0]
-            t = default_teacher(self.ds, progress=not self.quiet, **({} if base in TEACHER_RECIPES else dict(arch="convnet")))
+            recipe = ({} if base in TEACHER_RECIPES else dict(arch="convnet")) | (
+                {"epochs": self.s["teacher_epochs"]} if self.s.get("teacher_epochs") else {})
+            t = default_teacher(self.ds, progress=not self.quiet, **recipe)
         if list(t.classes) != list(self.ds.classes):
             raise RunError(f"--teacher {self.s['teacher']} was trained on other classes than --dataset {self.s['dataset']}.")
         if self.s["teacher"] or self._teacher_given is not None:     # a user's teacher: its outputs must mean the dataset's classes
             try: check_teacher(t, self.ds)
             except ValueError as e: raise RunError(f"--teacher {self.s['teacher'] or t.arch} on --dataset {self.s['dataset']}: {e}") from None
+        if t.test_accuracy is None and len(self.ds.test_labels):                 # a user's teacher: measured here, not "unknown"
+            t.test_accuracy = accuracy(t.model, self.ds.test_images, self.ds.test_labels)
         if path is not None and self.ctx.main: save_teacher(t, path)
-        self.say("teacher", f"{'loaded from the cache' if t.cached else 'trained'}, {t.arch}, test accuracy {_acc(t)}", t0)
+        how = "loaded from --teacher" if self.s["teacher"] or self._teacher_given is not None else "loaded from the cache" if t.cached else "trained"
+        self.say("teacher", f"{how}, {t.arch}, test accuracy {_acc(t)}", t0)
         return t
+
+    def _user_teacher(self) -> Teacher:
+        "--teacher: a save_teacher file (weights + .json record), or a state dict converted with --teacher-arch."
+        path, arch = Path(self.s["teacher"]), self.s.get("teacher_arch")
+        if not path.is_file(): raise RunError(f"--teacher {path} does not exist.")
+        if path.suffix == ".safetensors" and path.with_suffix(".json").is_file() and not arch:
+            try: return load_teacher(path)
+            except (FileNotFoundError, ValueError, KeyError) as e: raise RunError(f"--teacher {path}: {e}") from None
+        if not arch:
+            raise RunError(f"--teacher {path} is a state dict without a save_teacher record ({path.with_suffix('.json').name}): name its "
+                           "architecture with --teacher-arch (a timm name such as resnet18, or convnet).")
+        ds = self.ds
+        try: return load_state_dict_checkpoint(path, arch, ds.classes, ds.channels, ds.size, *ds.stats())
+        except (ValueError, RuntimeError, KeyError) as e:
+            raise RunError(f"--teacher {path} with --teacher-arch {arch}: {e}") from None
 
     def pool_settings(self) -> dict:
         "The `build_pool` settings of this pipeline."
