@@ -44,16 +44,23 @@ def random_boxes(n:int, H:int, W:int, g:torch.Generator, scale=(0.08, 1.0)) -> T
 def cut(images:Tensor, # (N, C, H, W) uint8
         boxes:Tensor, # (N, 4) top, left, height, width
         side:int, # output side
+        device=None, # where the patches are resized (default: the images' device); returned on the images' device
        ) -> Tensor: # (N, C, side, side) uint8
-    "Cut each box out of its image and resize it to side×side (bilinear, antialiased)."
-    out = torch.empty(len(images), images.shape[1], side, side, dtype=torch.uint8)
-    for i, (img, (t, l, h, w)) in enumerate(zip(images, boxes.tolist())):
-        patch = img[:, t:t + h, l:l + w]
+    "Cut each box out of its image and resize it to side×side (bilinear, antialiased): all boxes of one size in one batch."
+    dev = images.device if device is None else torch.device(device)
+    out = torch.empty(len(images), images.shape[1], side, side, dtype=torch.uint8, device=dev)
+    if not len(images): return out.to(images.device)
+    b = boxes.long().cpu()
+    sizes, group = torch.unique(b[:, 2:4], dim=0, return_inverse=True)
+    for j, (h, w) in enumerate(sizes.tolist()):
+        idx = (group == j).nonzero().flatten()
+        patch = torch.stack([images[i, :, t:t + h, l:l + w] for i, t, l in zip(*(v.tolist() for v in (idx, b[idx, 0], b[idx, 1])))])
+        patch = patch.to(dev)                                                # (m, C, h, w): the boxes of this size
         if (h, w) != (side, side):
-            patch = F.interpolate(patch[None].float(), size=(side, side), mode="bilinear", antialias=True, align_corners=False)[0]
+            patch = F.interpolate(patch.float(), size=(side, side), mode="bilinear", antialias=True, align_corners=False)
             patch = patch.round().clamp(0, 255).to(torch.uint8)
-        out[i] = patch
-    return out
+        out[idx.to(dev)] = patch
+    return out.to(images.device)
 
 def pad_to(patches:Tensor, size:int) -> Tensor:
     "Zero-pad (centred) patches to size×size, as RDED does before scoring."
@@ -63,11 +70,11 @@ def pad_to(patches:Tensor, size:int) -> Tensor:
     return F.pad(patches, (a, size - s - a, a, size - s - a))
 
 # %% ../nbs/04_pool.ipynb #1c19b73b
-def augmented_views(patches:Tensor, n_aug:int, g:torch.Generator, aug_scale=(0.5, 1.0), flip:bool=True) -> Tensor:
+def augmented_views(patches:Tensor, n_aug:int, g:torch.Generator, aug_scale=(0.5, 1.0), flip:bool=True, device=None) -> Tensor:
     "(N·n_aug, C, s, s) uint8 views: a random resized crop (area fraction `aug_scale`) and, with p = ½, a horizontal flip."
     N, _, s, _ = patches.shape
     src = patches.repeat_interleave(n_aug, 0)
-    views = cut(src, random_boxes(len(src), s, s, g, aug_scale), s)
+    views = cut(src, random_boxes(len(src), s, s, g, aug_scale), s, device)
     if flip:
         f = torch.rand(len(src), generator=g) < 0.5
         views[f] = views[f].flip(-1)
@@ -76,7 +83,7 @@ def augmented_views(patches:Tensor, n_aug:int, g:torch.Generator, aug_scale=(0.5
 def patch_label_rate(teacher:Teacher, patches:Tensor, size:int, g:torch.Generator, n_aug:int=8, temperature:float=4.0,
                      eps:float=0.5, aug_scale=(0.5, 1.0), flip:bool=True, device=None, batch_size:int=512) -> Tensor:
     "R_C of each patch: the coding rate of its n_aug views' ℓ2-normalised soft labels at `temperature`."
-    views = pad_to(augmented_views(patches, n_aug, g, aug_scale, flip), size)
+    views = pad_to(augmented_views(patches, n_aug, g, aug_scale, flip, device), size)
     probs = (forward_batches(teacher.model, views, device=device, batch_size=batch_size) / temperature).softmax(1)
     return label_rate(probs.double().reshape(len(patches), n_aug, -1), eps)
 
@@ -150,7 +157,7 @@ def _build_class(ds, teacher, c, cfg, device) -> dict:
     H, W = ds.train_images.shape[-2:]
     source = src.repeat_interleave(k)
     box, crop = random_boxes(n * k, H, W, g, cfg["scale"]), torch.arange(k).repeat(n)
-    patches = cut(ds.train_images[source], box, cfg["size"] // cfg["factor"])
+    patches = cut(ds.train_images[source], box, cfg["size"] // cfg["factor"], device)
     feats, logits = forward_batches(teacher.model, pad_to(patches, cfg["size"]), lambda m, x: m.forward_with_features(x),
                                     device=device, batch_size=cfg["batch_size"])
     y = torch.full((n * k,), c)
