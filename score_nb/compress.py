@@ -7,7 +7,7 @@ Docs: https://score-nb.github.io/score-nb/compress.html.md"""
 # %% auto #0
 __all__ = ['PRUNE_BITS', 'CODECS', 'AUTO_CODECS', 'PER_VIEW_SHARE', 'MIN_VIEWS_PER_CLASS', 'svt', 'rpca', 'pcp_objective',
            'Compressed', 'load_compressed', 'sparse_index_dtype', 'replayed_epochs', 'Codec', 'kept_records',
-           'replayed_views', 'faithful_views', 'argmax_agreement', 'compress', 'label_kl']
+           'replayed_views', 'faithful_views', 'argmax_agreement', 'compress', 'largest_ratio', 'label_kl']
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
 import hashlib, json, math, os, time
@@ -511,15 +511,15 @@ def _encode(Y, ratio, codec, header_share:float=1.0, **kwargs):
     "Encode at `ratio`, tightening the budget until the measured ratio holds; a chunk counts `header_share` of its file header (its share of the joined store's one header)."
     target, c = ratio, None
     measured = lambda c: c.ratio if header_share == 1 else math.prod(c.shape) * 4 / (_payload(c) + header_share * (c.nbytes - _payload(c)))
-    for _ in range(4):                        # headers and rounding cost bytes: tighten the budget until the measured ratio holds
+    for _ in range(8):                        # headers and rounding cost bytes: tighten the budget until the measured ratio holds
         try: c = CODECS[codec].encode(Y, target, **kwargs)
         except ValueError:
             if c is None: raise               # out of reach as asked: the codec's own message names the largest ratio
-            raise ValueError(f"{codec} cannot reach {ratio}× on these labels once the file's header is counted: the closest "
-                             f"it stores is {measured(c):.1f}×; ask for a lower ratio.") from None
+            break
         if ratio is None or measured(c) >= ratio * 0.995: return c
         target *= ratio / measured(c)
-    return c
+    raise ValueError(f"{codec} cannot reach {ratio}× on these labels once the file's header is counted: the closest it stores "
+                     f"is {measured(c):.1f}×; ask for a lower ratio.")     # never a store below the ratio it is named after
 
 def _payload(c) -> int: return sum(v.numel() * v.element_size() for v in c.tensors.values())
 
@@ -674,6 +674,22 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
         store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))
     if codec == "auto": store.report["auto"] = dict(chosen=chosen, faithful_share=scores, sample_images=sample)
     return store
+
+def largest_ratio(Y, # what `compress` takes: (N, E, C) logits or SoftLabels
+                  codec:str="auto", labels:Tensor|None=None, # as for `compress` (with labels: the guard decides too)
+                  low:float=1.05, high:float=1000.0, # the range searched
+                  steps:int=12, **kwargs) -> float|None:
+    "The largest ratio (within ~1 %) at which `compress(Y, ratio, codec, labels)` succeeds, by bisection on the log scale; None if not even `low`. Each step is one `compress`: meant for the error a refused ratio gives."
+    def ok(r):
+        try: compress(Y, r, codec, labels=labels, **kwargs); return True
+        except ValueError: return False
+    if not ok(low): return None
+    lo, hi = low, high
+    for _ in range(steps):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+        if hi / lo < 1.01: break
+    return lo
 
 def label_kl(Y:Tensor, Yhat:Tensor, T:float=4.0) -> float:
     "Mean over rows of KL(softmax(Y/T) ‖ softmax(Ŷ/T)): what a student trained at temperature T loses to the codec."

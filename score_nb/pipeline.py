@@ -10,7 +10,7 @@ __all__ = ['STAGES', 'SETTINGS', 'RECIPES', 'RunError', 'Setting', 'defaults_for
            'pipeline_demo']
 
 # %% ../nbs/14_pipeline.ipynb #8625642d
-import hashlib, inspect, json, shutil, time
+import hashlib, inspect, json, math, shutil, time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from .models import TEACHER_RECIPES, Teacher, accuracy, check_teacher, default_t
 from .pool import Pool, build_pool, pool_key
 from .condense import CondensedSet, condense, load_condensed, save_condensed
 from .labels import SoftLabels, relabel
-from .compress import CODECS, Compressed, compress, load_compressed
+from .compress import CODECS, Compressed, compress, largest_ratio, load_compressed
 from .train import History, train_student
 
 # %% ../nbs/14_pipeline.ipynb #4934ede6
@@ -449,10 +449,15 @@ class Pipeline:
         self.calls["compress"] += 1
         if self.ctx.broadcast_object(path is not None and path.is_file() if self.ctx.main else None):   # every rank takes one branch
             c = load_compressed(path); self.say("compress", f"cached, {codec} {c.ratio:.1f}×"); return c
-        try: c = compress(soft, r, codec, labels=self.condensed(**changes).labels if guard else None, ctx=self.ctx, progress=not self.quiet)
+        labels = self.condensed(**changes).labels if guard else None
+        try: c = compress(soft, r, codec, labels=labels, ctx=self.ctx, progress=not self.quiet)
         except ValueError as e:
+            top = largest_ratio(soft, codec, labels, high=r) if r is not None else None
+            top = math.floor(top * 10) / 10 if top else None                      # one decimal, rounded down: it is reached
+            fix = (f"the largest ratio --codec {codec} reaches on them is {top:g}×: pass --ratio {top:g} or lower" if top and top > 1
+                   else f"--codec {codec} reaches no ratio on them: choose another --codec")
             raise RunError(f"--ratio {r:g} is out of reach for --codec {codec} on these labels ({soft.shape[0]} epochs × "
-                           f"{soft.shape[2]} classes per image): {e} Choose a lower --ratio or another --codec.") from None
+                           f"{soft.shape[2]} classes per image; {fix}). {e}") from None
         if path is not None and self.ctx.main: c.save(path)                # every rank holds the joined store; rank 0 writes it
         self.ctx.barrier()
         self.say("compress", f"{codec}{' → ' + c.codec if codec == 'auto' else ''} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
