@@ -32,6 +32,10 @@ $(FASHION_MNIST):
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist
 
 CHROMIUM := /usr/bin/chromium
+MATHJAX := /usr/share/javascript/mathjax/MathJax.js
+
+$(MATHJAX):
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libjs-mathjax
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
@@ -42,7 +46,7 @@ glyph-fonts: $(STAMP)
 	if [ -n "$$missing" ]; then echo "installing the glyphs typefaces: $$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 
-test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM) glyph-fonts
+test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM) $(MATHJAX) glyph-fonts
 	$(PY) -m pytest -q tests
 
 export: $(STAMP)
@@ -60,7 +64,7 @@ bench: $(STAMP)
 outputs: $(STAMP)
 	$(PY) .ci/save_outputs.py && $(VENV)/bin/nbdev-clean && $(PY) .ci/readme.py nbs/index.ipynb README.md
 
-docs: $(STAMP)
+docs: $(STAMP) $(MATHJAX)
 	$(PY) .ci/docs.py
 
 screenshots: $(STAMP) $(CHROMIUM)

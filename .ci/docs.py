@@ -13,14 +13,29 @@ with nbconvert, with:
 - widget outputs (which carry no saved state) replaced by a note; links to `.ipynb` files and to the published site
   rewritten to the local pages.
 
-Math is typeset by MathJax from its CDN when the reader is online (`--mathjax ''` leaves it out); offline the TeX
-source shows. Exits non-zero if any notebook fails to process or render.
+Math is typeset by a MathJax copied into the site from Debian's libjs-mathjax (`make docs` and `make test` install it), so
+the pages typeset offline too; where it is not installed the build says so and loads MathJax from its CDN (`--mathjax URL`
+chooses another, `--mathjax ''` leaves it out). Exits non-zero if any notebook fails to process or render.
 """
 import argparse, html, json, os, re, shutil, sys, time, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+MATHJAX = "local"                                  # the site's own copy of Debian's MathJax 2.7, else the CDN
+DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax")
+MATHJAX_PARTS = ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element", "jax/output/CommonHTML",
+                 "jax/output/PreviewHTML", "fonts/HTML-CSS/TeX/woff", "localization/en")   # what TeX-AMS_CHTML-full loads (1.4 MB)
+
+def local_mathjax(out:Path) -> str|None:
+    "Copy the parts of Debian's MathJax the pages use into out/mathjax (links resolved); its URL relative to the pages, or None."
+    if not (DEBIAN_MATHJAX / "MathJax.js").is_file(): return None
+    for part in MATHJAX_PARTS:
+        src, dst = DEBIAN_MATHJAX / part, out / "mathjax" / part
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir(): shutil.copytree(src, dst, symlinks=False)
+        else: shutil.copy(src, dst)
+    return "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
 WIDGET_NOTE = ('<div class="widget-note">An interactive widget was displayed here; widgets carry no saved state, so run '
                'the notebook in JupyterLab to use it. Static figures of what it shows follow.</div>')
 
@@ -94,6 +109,18 @@ def front_matter(nb:dict) -> dict:
             return yaml.safe_load(src.strip("-\n")) or {}
     return {}
 
+
+def full_description(nb_path:Path) -> str|None:
+    "The whole `> ...` description of a notebook's first cell (nbdev's front matter keeps only its first line), or None."
+    cells = json.loads(nb_path.read_text())["cells"]
+    if not cells or cells[0]["cell_type"] != "markdown": return None
+    lines = [l[1:].strip() for l in "".join(cells[0]["source"]).splitlines() if l.startswith(">")]
+    return " ".join(lines) or None
+
+def strip_main(page:str) -> str:
+    "Signatures of classes defined in the notebooks as nbdev's processing ran them name their module `__main__.`: drop it."
+    page = re.sub(r'<span class="n">__main__</span><span class="o">\.</span>', "", page)
+    return re.sub(r"\b__main__\.(?=[A-Za-z_])", "", page)
 
 _DIRECTIVE = re.compile(r"^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
 
@@ -189,6 +216,10 @@ def build(out:Path, force:bool=False, mathjax:str=MATHJAX, keep_going:bool=False
     out.mkdir(parents=True)
     import plotly
     shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", out / "plotly.min.js")
+    if mathjax == "local":
+        mathjax = local_mathjax(out) or MATHJAX_CDN
+        if mathjax == MATHJAX_CDN: print(f"docs: {DEBIAN_MATHJAX} is not installed (apt-get install libjs-mathjax): math loads MathJax "
+                                         "from its CDN, and shows as TeX offline", file=sys.stderr)
     lab = Path(sys.prefix) / "share" / "jupyter" / "nbconvert" / "templates" / "lab" / "static"
     (out / "lab.css").write_text((lab / "index.css").read_text() + (lab / "theme-light.css").read_text())
     extra = ROOT / "nbs" / "styles.css"
@@ -201,12 +232,12 @@ def build(out:Path, force:bool=False, mathjax:str=MATHJAX, keep_going:bool=False
         clean_cells(nb)
         nb["metadata"]["title"] = titles[n]
         node = nbformat.reads(json.dumps(nb), as_version=4)   # joins multi-line strings
-        desc = fm.get("description") or ""
+        desc = full_description(ROOT / "nbs" / n) or fm.get("description") or ""
         resources = {"docs": dict(title=titles[n], description=desc, site_title=site_title, mathjax=mathjax,
                                   description_html=markdown2html_mistune(desc).strip().removeprefix("<p>").removesuffix("</p>"),
                                   nav=[(pages[m], titles[m], m == n) for m in order])}
         body, _ = exporter.from_notebook_node(node, resources=resources)
-        (out / page).write_text(fix_links(body, pages, site_url))
+        (out / page).write_text(strip_main(fix_links(body, pages, site_url)))
         report[n] = page
     (out / ".nojekyll").touch()
     (out / "pages.json").write_text(json.dumps(report, indent=1))      # notebook → page, for tests/test_docs.py
@@ -220,7 +251,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "_docs"), help="output folder (replaced)")
     ap.add_argument("--force", action="store_true", help="reprocess every notebook (ignore _proc/'s cache)")
-    ap.add_argument("--mathjax", default=MATHJAX, help="MathJax URL ('' for none)")
+    ap.add_argument("--mathjax", default=MATHJAX, help="MathJax URL ('' for none; 'local': the site's copy of Debian's, else the CDN)")
     ap.add_argument("--keep-going", action="store_true", help="render the other pages when a notebook fails (still exits 1)")
     a = ap.parse_args()
     build(Path(a.out).resolve(), a.force, a.mathjax, a.keep_going)

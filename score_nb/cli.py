@@ -104,18 +104,28 @@ def format_table(res:dict) -> str:
                      f"{r['seconds']:>9.1f}")
     return "\n".join(lines)
 
+def _local_plotly(figures:Path) -> str:
+    "Copy the installed plotly.js beside the figures once (offline: no CDN) and return the name the pages load it by."
+    import plotly
+    js = figures / "plotly.min.js"
+    if not js.is_file():
+        src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        atomic_write(js, lambda p: Path(p).write_bytes(src.read_bytes()))
+    return js.name
+
 def write_report(out, res:dict) -> Path:
-    "results.json (without histories) and figures/students.html, figures/condensed.html; returns results.json's path."
+    "results.json (without histories) and figures/students.html, figures/condensed.html (plotly.js served from figures/); returns results.json's path."
     out = Path(out)
     data = {k: v for k, v in res.items() if k != "histories"}
     write_json(out / "results.json", data)
+    js = _local_plotly(out / "figures")
     hs = [v[0] for v in res["histories"].values()]
     if hs:
         fig = plot_histories(hs, f"students (seed {hs[0].config['seed']}), {Path(res['settings']['dataset']).name}")
-        atomic_write(out / "figures" / "students.html", lambda p: fig.write_html(p, include_plotlyjs="cdn"))
+        atomic_write(out / "figures" / "students.html", lambda p: fig.write_html(p, include_plotlyjs=js))
     if (out / "condensed" / "manifest.json").is_file():
         fig = load_condensed(out / "condensed", verify=False).figure()
-        atomic_write(out / "figures" / "condensed.html", lambda p: fig.write_html(p, include_plotlyjs="cdn"))
+        atomic_write(out / "figures" / "condensed.html", lambda p: fig.write_html(p, include_plotlyjs=js))
     return out / "results.json"
 
 # %% ../nbs/10_cli.ipynb #0a8ba02a

@@ -67,7 +67,7 @@ def rpca(D:Tensor, # (B, m, n) matrices (or one (m, n))
     return (L[0], S[0], it) if one else (L, S, it)
 
 def pcp_objective(L:Tensor, S:Tensor, lam:float) -> Tensor:
-    "‖L‖_* + λ‖S‖_1 per matrix: what principal component pursuit minimises."
+    "`‖L‖_* + λ‖S‖_1` per matrix: what principal component pursuit minimises."
     return torch.linalg.matrix_norm(L, ord="nuc") + lam * S.abs().sum((-2, -1))
 
 # %% ../nbs/07_compress.ipynb #aac2305c

@@ -1,7 +1,7 @@
 """The docs site works in a browser: build _docs/ (.ci/docs.py), serve it with `python -m http.server` on 127.0.0.1, open
 every page in headless Chromium and fail on a notebook without a page, a broken internal link or anchor, a sidebar that
-misses a page, a plotly figure that did not draw (no SVG in the rendered DOM), or plotly.js loaded from anywhere but the
-site. Screenshots of the home, coding-rate and explorer pages go to $SCORE_NB_SCREENSHOTS (default _docs/screenshots/;
+misses a page, a plotly figure that did not draw (no SVG in the rendered DOM), plotly.js or MathJax loaded from anywhere but
+the site, or math that did not typeset. Screenshots of the home, coding-rate and explorer pages go to $SCORE_NB_SCREENSHOTS (default _docs/screenshots/;
 `make screenshots` writes the committed ones under results/screenshots/).
 
 Chromium is driven over the DevTools protocol (websocket-client, which JupyterLab brings): it lets the test wait until
@@ -22,12 +22,16 @@ SHOTS = {"home.png": ("index.html", None), "coding_rate.png": ("coding_rate.html
          "explore.png": ("explore.html", "what-the-runs-above-drew")}
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (make test installs Debian's chromium)")
 
-# Runs in the page once it has loaded: waits (≤ 20 s) until every plotly div holds an SVG, then reports what the DOM has.
+# Runs in the page once it has loaded: waits (≤ 20 s) until every plotly div holds an SVG and MathJax has typeset the page,
+# then reports what the DOM has.
 INSPECT = """new Promise(done => { const t0 = Date.now(); (function poll() {
   const divs = [...document.querySelectorAll('.plotly-graph-div')];
   const drawn = divs.map(d => !!d.querySelector('svg.main-svg'));
-  if ((document.readyState === 'complete' && drawn.every(x => x)) || Date.now() - t0 > 20000)
-    return done(JSON.stringify({drawn, links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  const mj = window.MathJax, typeset = !mj || (mj.isReady && mj.Hub.queue.pending === 0 && !mj.Hub.queue.running);
+  if ((document.readyState === 'complete' && drawn.every(x => x) && typeset) || Date.now() - t0 > 20000)
+    return done(JSON.stringify({drawn, typeset, math: document.querySelectorAll('.MathJax_CHTML').length,
+      matherr: document.querySelectorAll('.mjx-merror, .MathJax_Error').length,
+      links: [...document.querySelectorAll('a[href]')].map(a => a.href),
       ids: [...document.querySelectorAll('[id]')].map(e => e.id),
       nav: [...document.querySelectorAll('nav.site-nav a[href]')].map(a => a.getAttribute('href')),
       scripts: [...document.querySelectorAll('script[src]')].map(s => s.src)}));
@@ -136,6 +140,10 @@ def test_pages_render(site):
         plotly = [s for s in dom["scripts"] if "plotly" in s]
         if plotly != [base + "plotly.min.js"]: problems.append(f"{page}: plotly.js from {plotly}, not the site's own copy")
         if sorted(set(dom["nav"])) != sorted(pages.values()): problems.append(f"{page}: the sidebar links {dom['nav']}")
+        mathjax = [s for s in dom["scripts"] if "MathJax" in s]
+        if mathjax and not all(s.startswith(base + "mathjax/") for s in mathjax): problems.append(f"{page}: MathJax from {mathjax}")
+        if not dom["typeset"] or dom["matherr"]: problems.append(f"{page}: math not typeset ({dom['matherr']} errors)")
+        if "__main__." in (DOCS / page).read_text(): problems.append(f"{page}: a signature names `__main__.`")
         for href in set(dom["links"]):
             url = urlsplit(href)
             if url.netloc != urlsplit(base).netloc: continue
@@ -144,6 +152,9 @@ def test_pages_render(site):
             if url.fragment and target in seen and url.fragment not in seen[target]["ids"]:
                 problems.append(f"{page}: link {href}: no such anchor")
         report.append(f"{page}: {len(drawn)} figures drawn, {len(dom['links'])} links")
+    head = (DOCS / "results.html").read_text().split('class="page-description">')[1].split("</p>")[0]
+    if not head.rstrip(".").endswith("mean ± std over seeds"): problems.append(f"results.html: description cut: {head[-80:]!r}")
+    if seen["coding_rate.html"]["math"] < 20: problems.append(f"coding_rate.html: {seen['coding_rate.html']['math']} typeset formulas")
     print("\n".join(report), f"{len(seen)} pages, {sum(len(d['drawn']) for d in seen.values())} figures checked "
           f"in {time.perf_counter() - t0:.0f} s", sep="\n")
     assert not problems, "\n".join(problems)
