@@ -419,11 +419,13 @@ def _rows_lowrank(c, image, epoch):
     j = torch.arange(q, device=dev)
     valid = j[None] < r[:, None]
     fac = torch.where(valid, first[image][:, None] + j[None], 0)             # (n, q) factor rows (0 where unused)
-    if "us" in t: us, vh = t["us"][fac, epoch[:, None]].float(), t["vh"][fac].float()
+    out = t["mean"][image, 0].float()
+    if int(ranks.sum()) == 0: pass                                           # no factor kept anywhere: the mean and the sparse part
+    elif "us" in t: us, vh = t["us"][fac, epoch[:, None]].float(), t["vh"][fac].float()
     else:                                                                    # int8 factors: dequantise the rows used only
         us = t["us_q"][fac, epoch[:, None]].float() * t["us_scale"][fac, 0].float() + t["us_lo"][fac, 0].float()
         vh = t["vh_q"][fac].float() * t["vh_scale"][fac].float() + t["vh_lo"][fac].float()
-    out = t["mean"][image, 0].float() + ((us * valid)[:, None, :] @ vh)[:, 0]
+    if int(ranks.sum()): out = out + ((us * valid)[:, None, :] @ vh)[:, 0]
     if "sparse_index" in t:
         flat, value, ptr, count = _sparse_by_row(c)
         row = image * E + epoch
