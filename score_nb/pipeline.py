@@ -6,11 +6,12 @@ Docs: https://score-nb.github.io/score-nb/pipeline.html.md"""
 
 # %% auto #0
 __all__ = ['STAGES', 'SETTINGS', 'RECIPES', 'RunError', 'Setting', 'defaults_for', 'pool_recipe', 'normalise', 'folder_state',
-           'resolve', 'history_to_json', 'history_from_json', 'register_pool', 'find_pool', 'lock_folder', 'Pipeline',
-           'pipeline_demo']
+           'resolve', 'history_to_json', 'history_from_json', 'register_pool', 'find_pool', 'lock_folder',
+           'reorder_outputs', 'Pipeline', 'pipeline_demo']
 
 # %% ../nbs/14_pipeline.ipynb #8625642d
 import hashlib, inspect, json, math, shutil, time
+import torch
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ SETTINGS = {
     "dataset": Setting("teacher", "digits", "str", f"{', '.join(sorted(DATASETS))}, an ImageFolder root or an .npz file"),
     "teacher": Setting("teacher", None, "str", "a teacher saved by save_teacher (.safetensors + .json), or a state dict (.pth, .pt, .safetensors) with --teacher-arch; default: the dataset's recipe, trained once and cached"),
     "teacher_arch": Setting("teacher", None, "str", "the timm architecture (or convnet) of a --teacher state dict; its inputs are normalised by the dataset's mean and std"),
+    "class_order": Setting("teacher", None, "str", "the --teacher's output order: class names comma-separated, or a text file with one per line (default: the dataset's order)"),
     "teacher_epochs": Setting("teacher", None, "int", "epochs of the recipe teacher's training (default: the dataset's recipe)"),
     "size": Setting("teacher", None, "int", "an ImageFolder's images become size×size (default: the folder's own size)"),
     "channels": Setting("teacher", None, "int", "an ImageFolder read grey (1) or RGB (3) (default: the folder's own mode)"),
@@ -121,6 +123,7 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
     if s.get("channels") not in (None, 1, 3): raise RunError(f"--channels must be 1 (grey) or 3 (RGB); got {s['channels']!r}.")
     if isinstance(s["teacher"], (str, Path)): s["teacher"] = str(Path(s["teacher"]).expanduser().resolve())
     if s.get("teacher_arch") and not s["teacher"]: raise RunError("--teacher-arch names the architecture of a --teacher state dict; pass --teacher too.")
+    if s.get("class_order") and not s["teacher"]: raise RunError("--class-order gives a --teacher's output order; pass --teacher too.")
     return s
 
 # %% ../nbs/14_pipeline.ipynb #1ce12b2d
@@ -237,6 +240,27 @@ def lock_folder(folder):
 _LATER = {k for k, v in SETTINGS.items() if v.stage not in ("teacher", "pool")} | {"seed"}
 _CONDENSED = ("ipc", "method", "alpha", "beta", "eps", "r_d", "seed")
 
+def reorder_outputs(t:Teacher, order, # the teacher's output order: class names (a list, a comma-separated string or a file)
+                    classes:list) -> Teacher:
+    "The teacher with its classifier's rows permuted so that output j is classes[j] (a teacher trained with another class order)."
+    if isinstance(order, str):
+        p = Path(order).expanduser()
+        order = [l.strip() for l in p.read_text().splitlines() if l.strip()] if p.is_file() else [c.strip() for c in order.split(",")]
+    order = list(order)
+    if sorted(order) != sorted(classes) or len(set(order)) != len(order):
+        raise RunError(f"--class-order must name each of the dataset's {len(classes)} classes once; missing {sorted(set(classes) - set(order))[:5]}, "
+                       f"unknown {sorted(set(order) - set(classes))[:5]}.")
+    head = t.model.net.get_classifier()
+    if not isinstance(head, torch.nn.Linear) or head.out_features != len(classes):
+        raise RunError(f"--class-order needs a teacher whose classifier is one linear layer with {len(classes)} outputs; {t.arch}'s is "
+                       f"{type(head).__name__}.")
+    perm = torch.tensor([order.index(c) for c in classes], device=head.weight.device)
+    with torch.no_grad():
+        head.weight.copy_(head.weight[perm])
+        if head.bias is not None: head.bias.copy_(head.bias[perm])
+    t.classes = list(classes)
+    return t
+
 def _acc(t) -> str: return "unknown" if t.test_accuracy is None else f"{t.test_accuracy:.3f}"
 def _slug(label:str) -> str: return label.replace(" ", "-")
 
@@ -333,7 +357,9 @@ class Pipeline:
             raise RunError(f"--teacher {self.s['teacher']} was trained on other classes than --dataset {self.s['dataset']}.")
         if self.s["teacher"] or self._teacher_given is not None:     # a user's teacher: its outputs must mean the dataset's classes
             try: check_teacher(t, self.ds)
-            except ValueError as e: raise RunError(f"--teacher {self.s['teacher'] or t.arch} on --dataset {self.s['dataset']}: {e}") from None
+            except ValueError as e:
+                raise RunError(f"--teacher {self.s['teacher'] or t.arch} on --dataset {self.s['dataset']}: {e}"
+                               + (" On the command line: --class-order (the teacher's output order)." if "class order" in str(e) else "")) from None
         if t.test_accuracy is None and len(self.ds.test_labels):                 # a user's teacher: measured here, not "unknown"
             t.test_accuracy = accuracy(t.model, self.ds.test_images, self.ds.test_labels)
         if path is not None and self.ctx.main: save_teacher(t, path)
@@ -345,16 +371,19 @@ class Pipeline:
         "--teacher: a save_teacher file (weights + .json record), or a state dict converted with --teacher-arch."
         path, arch = Path(self.s["teacher"]), self.s.get("teacher_arch")
         if not path.is_file(): raise RunError(f"--teacher {path} does not exist.")
+        ds, order = self.ds, self.s.get("class_order")
         if path.suffix == ".safetensors" and path.with_suffix(".json").is_file() and not arch:
-            try: return load_teacher(path)
+            try: t = load_teacher(path)
             except (FileNotFoundError, ValueError, KeyError) as e: raise RunError(f"--teacher {path}: {e}") from None
-        if not arch:
-            raise RunError(f"--teacher {path} is a state dict without a save_teacher record ({path.with_suffix('.json').name}): name its "
-                           "architecture with --teacher-arch (a timm name such as resnet18, or convnet).")
-        ds = self.ds
-        try: return load_state_dict_checkpoint(path, arch, ds.classes, ds.channels, ds.size, *ds.stats())
-        except (ValueError, RuntimeError, KeyError) as e:
-            raise RunError(f"--teacher {path} with --teacher-arch {arch}: {e}") from None
+            if not order and list(t.classes) != list(ds.classes) and sorted(t.classes) == sorted(ds.classes): order = list(t.classes)
+        else:
+            if not arch:
+                raise RunError(f"--teacher {path} is a state dict without a save_teacher record ({path.with_suffix('.json').name}): name "
+                               "its architecture with --teacher-arch (a timm name such as resnet18, or convnet).")
+            try: t = load_state_dict_checkpoint(path, arch, ds.classes, ds.channels, ds.size, *ds.stats())
+            except (ValueError, RuntimeError, KeyError) as e:
+                raise RunError(f"--teacher {path} with --teacher-arch {arch}: {e}") from None
+        return reorder_outputs(t, order, ds.classes) if order else t
 
     def pool_settings(self) -> dict:
         "The `build_pool` settings of this pipeline."
