@@ -556,7 +556,7 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
     import torch
     t0 = time.perf_counter()
     pipe = Pipeline("digits", epochs=epochs, ratio=ratio)
-    runs, chosen = {}, {}                                                # row -> ipc -> accuracies over seeds; auto's picks
+    runs, chosen, fitted = {}, {}, {}                                    # row -> ipc -> accuracies over seeds; auto's picks; fitted ratios
     def add(row, ipc, h): runs.setdefault(row, {}).setdefault(ipc, []).append(h.final_accuracy)
     for ipc in ipcs:
         for m in methods:
@@ -566,9 +566,17 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
                 if m == "random": add("random, hard labels", ipc, pipe.student("hard", s, **sel))
                 if m == "score":
                     for codec in ("auto", "prune", "rpca"):
-                        c = pipe.compressed(codec, ratio, guard=codec == "auto", **sel)
+                        r = fitted.get(ipc, ratio) if codec == "auto" else ratio
+                        try: c = pipe.compressed(codec, r, guard=codec == "auto", **sel)
+                        except RunError:                                 # auto out of reach (IPC 1): the largest ratio it reaches, said so
+                            if codec != "auto": raise
+                            top = largest_ratio(pipe.labels(**sel), "auto", pipe.condensed(**sel).labels, high=ratio)
+                            if not top: raise
+                            r = fitted[ipc] = math.floor(top * 10) / 10
+                            c = pipe.compressed(codec, r, **sel)
                         if codec == "auto": chosen.setdefault(c.codec, []).append(ipc)
-                        add(f"score, {codec} {ratio:g}x", ipc, pipe.student(f"{codec} {ratio:g}x", s, labels=c, **sel))
+                        row = f"score, auto ≤{ratio:g}x" if codec == "auto" else f"score, {codec} {ratio:g}x"
+                        add(row, ipc, pipe.student(f"{codec} {r:g}x", s, labels=c, **sel))
     table = {row: {ipc: (torch.tensor(a).mean().item(), torch.tensor(a).std().item() if len(a) > 1 else 0.0) for ipc, a in per.items()}
              for row, per in runs.items()}
     if verbose:
@@ -578,5 +586,8 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
         for row, per in table.items():
             print(f"{row:<22}" + "".join(f"{per[i][0]:>10.3f} ± {per[i][1]:.3f}" for i in ipcs))
         if chosen: print("auto chose " + ", ".join(f"{k} (IPC {sorted(set(v))})" for k, v in chosen.items()))
+        for ipc, r in fitted.items():
+            print(f"auto at IPC {ipc}: {r:g}×, the largest ratio it reaches on these labels ({ratio:g}× is out of reach: every codec "
+                  "refused or too few bytes)")
         print(f"({time.perf_counter() - t0:.0f} s)")
     return table
