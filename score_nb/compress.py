@@ -82,8 +82,8 @@ class Compressed:
     lookup: dict = field(default_factory=dict, repr=False, compare=False)   # the tables `rows` builds once (not written)
 
     def to_bytes(self) -> bytes:
-        meta = {"codec": self.codec, "shape": json.dumps(list(self.shape)), "params": json.dumps(self.params)}
-        return save({k: v.contiguous() for k, v in self.tensors.items()}, metadata=meta)
+        meta = {"store": json.dumps(dict(codec=self.codec, shape=list(self.shape), params=self.params), sort_keys=True)}   # one key:
+        return save({k: v.contiguous() for k, v in self.tensors.items()}, metadata=meta)   # the same bytes every time (a map's order varies)
     @property
     def nbytes(self) -> int: return len(self.to_bytes())
     @property
@@ -115,7 +115,8 @@ def load_compressed(path) -> Compressed:
     try:
         with safe_open(str(path), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e: raise damaged(path, e) from None
-    return Compressed(meta["codec"], tuple(json.loads(meta["shape"])), tensors, json.loads(meta["params"]))
+    m = json.loads(meta["store"]) if "store" in meta else dict(codec=meta["codec"], shape=json.loads(meta["shape"]), params=json.loads(meta["params"]))
+    return Compressed(m["codec"], tuple(m["shape"]), tensors, m["params"])
 
 # %% ../nbs/07_compress.ipynb #704ee874
 def _budget(shape, ratio:float) -> float:
@@ -276,14 +277,16 @@ def _enc_svd(Y, ratio, **kw):
     ranks = _waterfill(s, units)
     return Compressed("svd", tuple(Y.shape), {"mean": mu, "ranks": ranks.to(torch.int16), **_lowrank_tensors(U, s, Vh, ranks)})
 
-def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0), bits:int=16, **kw):
+def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0), bits:int=16,
+              index_dtype=None, # the sparse positions' type (default: what N·E·C needs; a chunk gets the whole store's)
+              **kw):
     N, E, C = Y.shape
     M, mu = _center(Y.double())
     t0 = time.perf_counter()
     L, S, iters = rpca(M, lam, tol)
     rpca_seconds = time.perf_counter() - t0
     U, s, Vh = torch.linalg.svd(L, full_matrices=False)
-    index_dtype = sparse_index_dtype(N * E * C); ib = torch.empty(0, dtype=index_dtype).element_size()
+    index_dtype = index_dtype or sparse_index_dtype(N * E * C); ib = torch.empty(0, dtype=index_dtype).element_size()
     budget = _budget(Y.shape, ratio) - N * C * 2 - N * 2
     if budget < 0: raise ValueError(f"rpca cannot reach {ratio}×: the column means alone exceed the budget.")
     best = None
@@ -589,9 +592,11 @@ def _join(parts:list, shape:tuple) -> Compressed:
         for k, v in p.tensors.items():
             tensors[k].append(v.to(sparse_index_dtype(N * E * C)) + start * E * C if k == "sparse_index" else v)
         start += p.shape[0]
-    params = {k: [p.params[k] for p in parts] for k in parts[0].params}
-    params = {k: v[0] if all(x == v[0] for x in v) else v for k, v in params.items()}
-    return Compressed(parts[0].codec, tuple(shape), {k: torch.cat(v) for k, v in tensors.items()}, dict(params, chunks=len(parts)))
+    each = {k: [p.params[k] for p in parts] for k in parts[0].params}
+    same = {k: v[0] for k, v in each.items() if all(x == v[0] for x in v)}
+    c = Compressed(parts[0].codec, tuple(shape), {k: torch.cat(v) for k, v in tensors.items()}, dict(same, chunks=len(parts)))
+    c.report["chunk_params"] = {k: v for k, v in each.items() if k not in same}   # per chunk, not written (header bytes)
+    return c
 
 def _source(Y) -> tuple:
     "((N, E, C), read(a, b) → images a…b−1 as (n, E, C) float32 on the CPU) of a tensor or of SoftLabels (read epoch shard slices)."
@@ -622,6 +627,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
     "Compress soft-label logits with `codec` to about `ratio`× fewer bytes than fp32 (measured: see `.ratio`), chunk by chunk of images."
     if codec not in CODECS and codec != "auto": raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS) + ['auto']}.")
     (N, E, C), read = _source(Y)
+    if min(N, E, C) == 0: raise ValueError(f"`Y` is empty: {N} images × {E} epochs × {C} classes.")
     if ratio is not None and not ratio > 1: raise ValueError(f"`ratio` must be > 1; got {ratio}.")
     if ratio is None and (codec == "auto" or not CODECS[codec].fixed):
         raise ValueError(f"codec {codec!r} needs a target ratio (`ratio`); it reaches "
@@ -662,15 +668,28 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
     else: chosen = codec
     if chosen == "vq": raise ValueError(f"vq fits one codebook to all the labels, and these come in {len(bounds)} chunks of {per} images: "
                                         f"raise `chunk_bytes` to {N * E * C * 4} or choose another codec.")
-    mine = {}
-    for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
-        a, b = bounds[i]
-        y = read(a, b)
-        kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune, vq)
-        c = _encode(y.to(dev), ratio, chosen, header_share=(b - a) / N, **kw).to("cpu")
-        mine[i] = (c, None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress()))
-    if ctx.world > 1: mine = {i: v for part in ctx.all_gather_object(mine) for i, v in part.items()}
-    store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
+    if ctx.world > 1: chosen = ctx.broadcast_object(chosen)              # every rank encodes with rank 0's choice
+    target, index = ratio, dict(index_dtype=sparse_index_dtype(N * E * C)) if chosen.startswith("rpca") else {}
+    for _ in range(3):                                                    # the joined store must hold the ratio too
+        mine, err = {}, None
+        try:
+            for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
+                a, b = bounds[i]
+                y = read(a, b)
+                kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
+                c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
+                mine[i] = (c, None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress()))
+        except ValueError as e: err = str(e)
+        if ctx.world > 1:                                                 # a rank's refusal reaches every rank (none waits alone)
+            got = ctx.all_gather_object((mine, err))
+            err = next((e for _, e in got if e), None)
+            mine = {i: v for part, _ in got for i, v in part.items()}
+        if err: raise ValueError(err)
+        store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
+        if ratio is None or store.ratio >= ratio * 0.995: break
+        target *= ratio / store.ratio
+    else: raise ValueError(f"{chosen} cannot reach {ratio}× on these labels in {len(bounds)} chunks: the closest joined store is "
+                           f"{store.ratio:.2f}×; ask for a lower ratio.")
     if labels is not None:
         n = {k: sum(mine[i][1][k] for i in range(len(bounds))) for k in mine[0][1]}   # in chunk order: the same sums on every rank
         store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))

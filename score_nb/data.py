@@ -194,12 +194,20 @@ def _native(path:Path) -> tuple:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ValueError(f"cannot read image {path}: {e}. Remove or replace the file.") from None
 
+def _available_memory() -> int|None:
+    "Bytes the kernel says can be allocated without swapping (MemAvailable: free plus reclaimable cache), or None where unknown."
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"): return int(line.split()[1]) * 1024
+    except OSError: pass
+    return None
+
 def _read_split(root:Path, classes:list, size:int, mode:str, progress:bool=False) -> tuple:
     "(images, labels) of one split, read into one preallocated uint8 array after checking that it fits in free memory."
     files = _class_files(root, classes)
     n, ch = sum(map(len, files)), 1 if mode == "L" else 3
     need = n * ch * size * size
-    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else None
+    free = _available_memory()
     if free is not None and need > 0.8 * free:
         raise ValueError(f"{root}: {n:,} images at {ch}×{size}×{size} need {need / 2**30:.1f} GiB, more than this machine's "
                          f"{free / 2**30:.1f} GiB free: read them smaller (size=, --size) or grey (mode='L', --channels 1).")

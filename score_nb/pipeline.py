@@ -122,6 +122,8 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
             s[k] = int(s[k])
     if s.get("channels") not in (None, 1, 3): raise RunError(f"--channels must be 1 (grey) or 3 (RGB); got {s['channels']!r}.")
     if isinstance(s["teacher"], (str, Path)): s["teacher"] = str(Path(s["teacher"]).expanduser().resolve())
+    if s.get("class_order") and Path(str(s["class_order"])).expanduser().is_file():        # a file: its absolute path (resumes elsewhere)
+        s["class_order"] = str(Path(s["class_order"]).expanduser().resolve())
     if s.get("teacher_arch") and not s["teacher"]: raise RunError("--teacher-arch names the architecture of a --teacher state dict; pass --teacher too.")
     if s.get("class_order") and not s["teacher"]: raise RunError("--class-order gives a --teacher's output order; pass --teacher too.")
     return s
@@ -130,7 +132,9 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
 def _read_settings(out:Path) -> dict|None:
     "The settings stored in out/run.json, or None for a new (missing or empty) folder; refuses other folders."
     if (out / "run.json").is_file():   # folders written before --r_d existed were condensed with the confusion reading
-        return {"r_d": "confusion"} | json.loads((out / "run.json").read_text())["settings"]
+        s = {"r_d": "confusion"} | json.loads((out / "run.json").read_text())["settings"]
+        if "size" not in s and Path(str(s.get("dataset"))).is_dir(): s |= dict(size=64, channels=3)   # image folders were read at 64 px RGB then
+        return s
     if out.exists() and (not out.is_dir() or any(p.name != ".lock" for p in out.iterdir())):
         raise RunError(f"--out {out} exists and is not a score-nb run folder (it has no run.json); choose a new or empty folder.")
     return None
@@ -481,7 +485,9 @@ class Pipeline:
         labels = self.condensed(**changes).labels if guard else None
         try: c = compress(soft, r, codec, labels=labels, ctx=self.ctx, progress=not self.quiet)
         except ValueError as e:
-            top = largest_ratio(soft, codec, labels, high=r) if r is not None else None
+            if r is None or not any(w in str(e) for w in ("cannot reach", "reaches", "keeps", "decodes", "reachable")):
+                raise RunError(f"compress (--codec {codec}): {e}") from None          # not a ratio problem: said as it is
+            top = largest_ratio(soft, codec, labels, high=r)
             top = math.floor(top * 10) / 10 if top else None                      # one decimal, rounded down: it is reached
             fix = (f"the largest ratio --codec {codec} reaches on them is {top:g}×: pass --ratio {top:g} or lower" if top and top > 1
                    else f"--codec {codec} reaches no ratio on them: choose another --codec")
