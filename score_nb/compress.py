@@ -263,8 +263,9 @@ def _factors(t, E, C) -> tuple:
 
 def _lowrank_decode(t, ranks, E, C):
     N = len(ranks); q = int(ranks.max()) if N else 0
-    mask = torch.arange(max(q, 1))[None] < ranks[:, None].long()
-    Uf = torch.zeros(N, max(q, 1), E); Vf = torch.zeros(N, max(q, 1), C)
+    dev = ranks.device                                                    # decoded where the store is (CPU or GPU)
+    mask = torch.arange(max(q, 1), device=dev)[None] < ranks[:, None].long()
+    Uf = torch.zeros(N, max(q, 1), E, device=dev); Vf = torch.zeros(N, max(q, 1), C, device=dev)
     Uf[mask], Vf[mask] = _factors(t, E, C)
     return Uf.transpose(1, 2) @ Vf
 
@@ -312,13 +313,13 @@ def _replay(c, records):
     "(N, E, C) from the kept records of a store that keeps a subset of views: each pruned epoch reuses the image's kept records in turn."
     N, E, C = c.shape
     t = c.tensors
-    per = t["per_image"].long()
-    owner = torch.arange(N).repeat_interleave(per)
+    per, dev = t["per_image"].long(), records.device
+    owner = torch.arange(N, device=dev).repeat_interleave(per)
     ep = t["epochs"].long()
-    out = torch.empty(N, E, C)
+    out = torch.empty(N, E, C, device=dev)
     # each image's pruned epochs reuse its kept records in turn (LPLD replays kept records only)
     starts = torch.cumsum(per, 0) - per
-    j = torch.arange(E)[None] % per[:, None].clamp_min(1)                 # (N, E): which kept record to reuse
+    j = torch.arange(E, device=dev)[None] % per[:, None].clamp_min(1)     # (N, E): which kept record to reuse
     out[:] = records[(starts[:, None] + j)]
     out[owner, ep] = records
     return out
@@ -343,7 +344,7 @@ def _dec_topk(c):
     t = c.tensors
     k = t["count"].long()
     out = t["fill"].float()[:, None].expand(N * E, C).clone()
-    rows = torch.arange(N * E).repeat_interleave(k)
+    rows = torch.arange(N * E, device=k.device).repeat_interleave(k)
     out[rows, t["index"].long()] = t["values"].float()
     return out.reshape(N, E, C)
 
@@ -484,9 +485,9 @@ def kept_records(c:Compressed) -> Tensor:
     if "epochs" not in c.tensors: raise ValueError(f"kept_records applies to stores that keep a subset of views (the prune codecs, vq at "
                                                    f"high ratios); this {c.codec!r} store keeps every view.")
     N, E, _ = c.shape
-    per = c.tensors["per_image"].long()
+    per = c.tensors["per_image"].long().cpu()                             # on the CPU whatever the store's device: a small table
     kept = torch.zeros(N, E, dtype=torch.bool)
-    kept[torch.arange(N).repeat_interleave(per), c.tensors["epochs"].long()] = True
+    kept[torch.arange(N).repeat_interleave(per), c.tensors["epochs"].long().cpu()] = True
     return kept
 
 # %% ../nbs/07_compress.ipynb #c7600e3e
