@@ -6,8 +6,9 @@ Docs: https://score-nb.github.io/score-nb/compress.html.md"""
 
 # %% auto #0
 __all__ = ['PRUNE_BITS', 'CODECS', 'AUTO_CODECS', 'PER_VIEW_SHARE', 'MIN_VIEWS_PER_CLASS', 'svt', 'rpca', 'pcp_objective',
-           'Compressed', 'load_compressed', 'sparse_index_dtype', 'replayed_epochs', 'Codec', 'kept_records',
-           'replayed_views', 'faithful_views', 'argmax_agreement', 'compress', 'largest_ratio', 'label_kl']
+           'Compressed', 'load_compressed', 'OutOfReach', 'sparse_index_dtype', 'replayed_epochs', 'Codec',
+           'kept_records', 'replayed_views', 'faithful_views', 'argmax_agreement', 'compress', 'largest_ratio',
+           'label_kl']
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
 import hashlib, json, math, os, time
@@ -85,7 +86,10 @@ class Compressed:
         meta = {"store": json.dumps(dict(codec=self.codec, shape=list(self.shape), params=self.params), sort_keys=True)}   # one key:
         return save({k: v.contiguous() for k, v in self.tensors.items()}, metadata=meta)   # the same bytes every time (a map's order varies)
     @property
-    def nbytes(self) -> int: return len(self.to_bytes())
+    def nbytes(self) -> int:
+        "Bytes of the file `save` writes (serialised once per store)."
+        if "nbytes" not in self.lookup: self.lookup["nbytes"] = len(self.to_bytes())
+        return self.lookup["nbytes"]
     @property
     def ratio(self) -> float: return math.prod(self.shape) * 4 / self.nbytes
     def decompress(self) -> Tensor: return CODECS[self.codec].decode(self)
@@ -119,6 +123,9 @@ def load_compressed(path) -> Compressed:
     return Compressed(m["codec"], tuple(m["shape"]), tensors, m["params"])
 
 # %% ../nbs/07_compress.ipynb #704ee874
+class OutOfReach(ValueError):
+    "A ratio these labels cannot be stored at: the format's bytes do not reach it, or the guard refuses the store it gives."
+
 def _budget(shape, ratio:float) -> float:
     "Bytes available for payload at `ratio` (safetensors headers are small but counted by `nbytes`)."
     return math.prod(shape) * 4 / ratio
@@ -131,7 +138,7 @@ def _fixed(name, C, ratio):
     "Refuse a ratio a fixed-ratio codec does not have (its ratio is `CODECS[name].fixed_ratio(C)`)."
     natural = CODECS[name].fixed_ratio(C)
     if ratio is not None and abs(ratio / natural - 1) > 0.05:
-        raise ValueError(f"codec {name!r} has a fixed ratio of {natural:.2f}× for these labels; got ratio={ratio}. Use ratio=None.")
+        raise OutOfReach(f"codec {name!r} has a fixed ratio of {natural:.2f}× for these labels; got ratio={ratio}. Use ratio=None.")
 
 def _enc_fp16(Y, ratio, **kw):
     _fixed("fp16", Y.shape[-1], ratio)
@@ -149,7 +156,7 @@ def _enc_topk(Y, ratio, **kw):
     ib = 1 if C <= 256 else 2
     rows = N * E
     pairs = int((_budget(Y.shape, ratio) - rows * 3) // (2 + ib))      # per row: fp16 fill + uint8 count, then the pairs
-    if pairs < rows: raise ValueError(f"topk cannot reach {ratio}× with {C} classes: a row of {4 * C} bytes would keep less than "
+    if pairs < rows: raise OutOfReach(f"topk cannot reach {ratio}× with {C} classes: a row of {4 * C} bytes would keep less than "
                                       f"one (value, index) pair; the largest reachable ratio is {CODECS['topk'].max_ratio(C):.1f}×.")
     base = min(pairs // rows, C)
     k = torch.full((rows,), base, device=Y.device)
@@ -201,7 +208,7 @@ def _enc_prune(Y, ratio, seed:int=0, bits:int=32, **kw):
     N, E, C = Y.shape
     name = {v: k for k, v in PRUNE_BITS.items()}[bits]
     total = int(round(_budget(Y.shape, ratio) / _record_bytes(C, bits)))  # records kept, all images together
-    if total < N: raise ValueError(f"{name} cannot reach {ratio}×: fewer than one record per image would be kept; the largest "
+    if total < N: raise OutOfReach(f"{name} cannot reach {ratio}×: fewer than one record per image would be kept; the largest "
                                    f"reachable ratio is {4 * E * C / _record_bytes(C, bits):.1f}×.")
     kept, per = _pick_records(N, E, total, seed)
     records = {"logits": Y[kept.to(Y.device)]} if bits == 32 else _quantise_rows(Y[kept], bits)
@@ -223,7 +230,7 @@ def _enc_vq(Y, ratio, seed:int=0, max_codes:int=4096, iterations:int=25, **kw):
     N, E, C = Y.shape
     plan = _vq_plan(N, E, C, _budget(Y.shape, ratio), max_codes)
     if plan is None or plan[0] < N:
-        raise ValueError(f"vq cannot reach {ratio}×: the budget holds fewer than two {C}-class codes or less than one view per "
+        raise OutOfReach(f"vq cannot reach {ratio}×: the budget holds fewer than two {C}-class codes or less than one view per "
                          f"image; use a lower ratio or codec='prune-int4'.")
     views, codes, ib = plan
     kept, per = _pick_records(N, E, views, seed)
@@ -274,7 +281,7 @@ def _enc_svd(Y, ratio, **kw):
     M, mu = _center(Y.double())
     U, s, Vh = torch.linalg.svd(M, full_matrices=False)
     units = int((_budget(Y.shape, ratio) - N * C * 2 - N * 2) // (2 * (E + C)))
-    if units < 0: raise ValueError(f"svd cannot reach {ratio}×: the column means alone exceed the budget.")
+    if units < 0: raise OutOfReach(f"svd cannot reach {ratio}×: the column means alone exceed the budget.")
     ranks = _waterfill(s, units)
     return Compressed("svd", tuple(Y.shape), {"mean": mu, "ranks": ranks.to(torch.int16), **_lowrank_tensors(U, s, Vh, ranks)})
 
@@ -289,7 +296,7 @@ def _enc_rpca(Y, ratio, lam=None, tol:float=1e-7, splits=(1.0, 0.9, 0.8, 0.7, 0.
     U, s, Vh = torch.linalg.svd(L, full_matrices=False)
     index_dtype = index_dtype or sparse_index_dtype(N * E * C); ib = torch.empty(0, dtype=index_dtype).element_size()
     budget = _budget(Y.shape, ratio) - N * C * 2 - N * 2
-    if budget < 0: raise ValueError(f"rpca cannot reach {ratio}×: the column means alone exceed the budget.")
+    if budget < 0: raise OutOfReach(f"rpca cannot reach {ratio}×: the column means alone exceed the budget.")
     best = None
     for phi in splits:                                                    # share of the budget for rank units
         ranks = _waterfill(s, int(phi * budget // _unit_bytes(E, C, bits)))
@@ -417,19 +424,17 @@ def _rows_lowrank(c, image, epoch):
     N, E, C = c.shape
     t, dev = c.tensors, c.device
     ranks = t["ranks"].long()
-    first = _memo(c, "factor_ptr", lambda: torch.cumsum(ranks, 0) - ranks)   # each image's first factor row
-    r = ranks[image]
-    q = max(int(r.max()) if len(r) else 0, 1)
-    j = torch.arange(q, device=dev)
-    valid = j[None] < r[:, None]
-    fac = torch.where(valid, first[image][:, None] + j[None], 0)             # (n, q) factor rows (0 where unused)
+    first, q = _memo(c, "factors", lambda: (torch.cumsum(ranks, 0) - ranks, int(ranks.max())))   # first factor row per image, max rank
     out = t["mean"][image, 0].float()
-    if int(ranks.sum()) == 0: pass                                           # no factor kept anywhere: the mean and the sparse part
-    elif "us" in t: us, vh = t["us"][fac, epoch[:, None]].float(), t["vh"][fac].float()
-    else:                                                                    # int8 factors: dequantise the rows used only
-        us = t["us_q"][fac, epoch[:, None]].float() * t["us_scale"][fac, 0].float() + t["us_lo"][fac, 0].float()
-        vh = t["vh_q"][fac].float() * t["vh_scale"][fac].float() + t["vh_lo"][fac].float()
-    if int(ranks.sum()): out = out + ((us * valid)[:, None, :] @ vh)[:, 0]
+    if q:                                                                    # (a store may keep no factor: mean and sparse part)
+        j = torch.arange(q, device=dev)
+        valid = j[None] < ranks[image][:, None]
+        fac = torch.where(valid, first[image][:, None] + j[None], 0)         # (n, q) factor rows (0 where unused)
+        if "us" in t: us, vh = t["us"][fac, epoch[:, None]].float(), t["vh"][fac].float()
+        else:                                                                # int8 factors: dequantise the rows used only
+            us = t["us_q"][fac, epoch[:, None]].float() * t["us_scale"][fac, 0].float() + t["us_lo"][fac, 0].float()
+            vh = t["vh_q"][fac].float() * t["vh_scale"][fac].float() + t["vh_lo"][fac].float()
+        out = out + ((us * valid)[:, None, :] @ vh)[:, 0]
     if "sparse_index" in t:
         flat, value, ptr, count = _sparse_by_row(c)
         row = image * E + epoch
@@ -519,12 +524,13 @@ def _encode(Y, ratio, codec, header_share:float=1.0, **kwargs):
     measured = lambda c: c.ratio if header_share == 1 else math.prod(c.shape) * 4 / (_payload(c) + header_share * (c.nbytes - _payload(c)))
     for _ in range(8):                        # headers and rounding cost bytes: tighten the budget until the measured ratio holds
         try: c = CODECS[codec].encode(Y, target, **kwargs)
-        except ValueError:
+        except OutOfReach:
             if c is None: raise               # out of reach as asked: the codec's own message names the largest ratio
             break
-        if ratio is None or measured(c) >= ratio * 0.995: return c
-        target *= ratio / measured(c)
-    raise ValueError(f"{codec} cannot reach {ratio}× on these labels once the file's header is counted: the closest it stores "
+        got = measured(c)
+        if ratio is None or got >= ratio * 0.995: return c
+        target *= ratio / got
+    raise OutOfReach(f"{codec} cannot reach {ratio}× on these labels once the file's header is counted: the closest it stores "
                      f"is {measured(c):.1f}×; ask for a lower ratio.")     # never a store below the ratio it is named after
 
 def _payload(c) -> int: return sum(v.numel() * v.element_size() for v in c.tensors.values())
@@ -548,20 +554,20 @@ def _judge(n:dict, codec:str, ratio, E:int, classes:int,
     "Refuse a store whose guard counts `n` (summed over its chunks) say it teaches wrong classes more often than hard labels would."
     hard, got = n["hard"] / n["views"], n["agree"] / max(n["replayed"], 1)
     if got < hard:
-        raise ValueError(f"{codec} at {ratio}× decodes labels whose argmax matches the uncompressed label on {got:.1%} of the "
+        raise OutOfReach(f"{codec} at {ratio}× decodes labels whose argmax matches the uncompressed label on {got:.1%} of the "
                          f"views a student replays, below a hard label's {hard:.1%}: use a lower ratio or codec='auto'.")
     hard_img, got_img = n["hard_img"] / n["images"], n["agree_img"] / n["images"]
     if got_img < hard_img:
-        raise ValueError(f"{codec} at {ratio}× decodes labels that favour the uncompressed labels' class for {got_img:.1%} of the "
+        raise OutOfReach(f"{codec} at {ratio}× decodes labels that favour the uncompressed labels' class for {got_img:.1%} of the "
                          f"images, below a hard label's {hard_img:.1%}: use a lower ratio or codec='auto'.")
     per_class = n["replayed"] * scale / classes
     if n["replayed"] < n["views"] and per_class < MIN_VIEWS_PER_CLASS:
-        raise ValueError(f"{codec} at {ratio}× keeps {per_class:.1f} views per class for a student to replay, fewer than "
+        raise OutOfReach(f"{codec} at {ratio}× keeps {per_class:.1f} views per class for a student to replay, fewer than "
                          f"{MIN_VIEWS_PER_CLASS}: a hard-label student sees all {E * n['images'] * scale / classes:.0f}. "
                          f"Use a lower ratio or codec='auto'.")
     kl, kl_mean = n["kl"] / n["replayed"], n["kl_mean"] / n["replayed"]
     if kl > max(PER_VIEW_SHARE * kl_mean, 0.01):
-        raise ValueError(f"{codec} at {ratio}× keeps too little of what tells an image's views apart: its labels are KL {kl:.3f} (T = 4) "
+        raise OutOfReach(f"{codec} at {ratio}× keeps too little of what tells an image's views apart: its labels are KL {kl:.3f} (T = 4) "
                          f"from the uncompressed ones on the views a student replays, more than {PER_VIEW_SHARE:g} × the {kl_mean:.3f} of each "
                          f"image's mean label; students trained on such stores fall below hard labels. Use a lower ratio or codec='auto'.")
     return dict(argmax_agreement=got, hard_label_agreement=hard, image_class_agreement=got_img, hard_label_image_agreement=hard_img,
@@ -585,7 +591,7 @@ def _auto(Y, ratio, labels, candidates, dev, N:int|None=None, classes=None, **kw
     return best, scores
 
 def _join(parts:list, shape:tuple) -> Compressed:
-    "One store from the stores of consecutive image chunks (one codec): tensors concatenated, flat positions shifted by each chunk's first image; parameters that differ become lists."
+    "One store from the stores of consecutive image chunks (one codec): tensors concatenated, flat positions shifted by each chunk's first image; parameters that differ go to the report (not the header)."
     if len(parts) == 1: return parts[0]
     N, E, C = shape
     tensors, start = {k: [] for k in parts[0].tensors}, 0
@@ -663,7 +669,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
             print(f"auto at {ratio}×: share of views replayed with a faithful label — " + ", ".join(
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} unreachable" for k, v in scores.items())
                 + (f"; chose {best.codec}" if best else "") + (f" (on {sample} of {N} images)" if sample < N else ""))
-        if best is None: raise ValueError(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
+        if best is None: raise OutOfReach(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
         if len(bounds) == 1: best.report["auto"] = dict(chosen=best.codec, faithful_share=scores); return best
         chosen = best.codec
     else: chosen = codec
@@ -680,16 +686,16 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
                 kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
                 c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
                 mine[i] = (c, None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress()))
-        except ValueError as e: err = str(e)
+        except ValueError as e: err = (isinstance(e, OutOfReach), str(e))
         if ctx.world > 1:                                                 # a rank's refusal reaches every rank (none waits alone)
             got = ctx.all_gather_object((mine, err))
             err = next((e for _, e in got if e), None)
             mine = {i: v for part, _ in got for i, v in part.items()}
-        if err: raise ValueError(err)
+        if err: raise (OutOfReach if err[0] else ValueError)(err[1])
         store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
         if ratio is None or store.ratio >= ratio * 0.995: break
         target *= ratio / store.ratio
-    else: raise ValueError(f"{chosen} cannot reach {ratio}× on these labels in {len(bounds)} chunks: the closest joined store is "
+    else: raise OutOfReach(f"{chosen} cannot reach {ratio}× on these labels in {len(bounds)} chunks: the closest joined store is "
                            f"{store.ratio:.2f}×; ask for a lower ratio.")
     if labels is not None:
         n = {k: sum(mine[i][1][k] for i in range(len(bounds))) for k in mine[0][1]}   # in chunk order: the same sums on every rank
@@ -704,7 +710,7 @@ def largest_ratio(Y, # what `compress` takes: (N, E, C) logits or SoftLabels
     "The largest ratio (within ~1 %) at which `compress(Y, ratio, codec, labels)` succeeds, by bisection on the log scale; None if not even `low`. Each step is one `compress`: meant for the error a refused ratio gives."
     def ok(r):
         try: compress(Y, r, codec, labels=labels, **kwargs); return True
-        except ValueError: return False
+        except OutOfReach: return False                                   # any other error is the input's: raised
     if not ok(low): return None
     lo, hi = low, high
     for _ in range(steps):

@@ -94,6 +94,7 @@ class SoftLabels:
                  config:dict, checked=()): # checked: shard paths already verified against their checksum in this process
         self.source = list(logits.unbind(0)) if isinstance(logits, Tensor) else list(logits)
         self.records, self.config, self.checked = records, config, set(map(str, checked))
+        if not self.source: raise ValueError("SoftLabels needs at least one epoch of logits.")
         if len(self.source) != len(records): raise ValueError(f"{len(self.source)} epochs of logits but {len(records)} of records.")
         first = self.source[0]
         if isinstance(first, Tensor): C = first.shape[1]
@@ -111,23 +112,26 @@ class SoftLabels:
     @property
     def on_disk(self) -> bool: return not isinstance(self.source[0], Tensor)
 
-    def epoch(self, e:int) -> Tensor:
-        "(N, C) float32: epoch e's logits (its shard read whole and verified)."
+    def _read(self, e:int, start=None, stop=None) -> Tensor:
+        "Epoch e's logits, rows start…stop−1 (all by default): a shard's checksum is verified on its first read in this process, later reads take the slice only."
         s = self.source[e]
-        if isinstance(s, Tensor): return s
-        t = load_tensors(s)[0]["logits"]; self.checked.add(str(s))
-        return t
+        if isinstance(s, Tensor): return s[start:stop]
+        if str(s) not in self.checked:
+            t = load_tensors(s)[0]["logits"]; self.checked.add(str(s))
+            return t[start:stop]
+        from safetensors import safe_open
+        try:
+            with safe_open(str(s), "pt") as f: return f.get_slice("logits")[start:stop]
+        except Exception as err: raise damaged(s, err) from None
+
+    def epoch(self, e:int) -> Tensor:
+        "(N, C) float32: epoch e's logits (a shard is verified against its checksum the first time it is read)."
+        return self._read(e)
 
     def images(self, start:int, stop:int) -> Tensor:
         "(stop − start, E, C) float32: every epoch's logits of images start…stop−1 (a slice of each shard; each verified once)."
-        from safetensors import safe_open
         out = torch.empty(stop - start, *self.shape[::2])
-        for e, s in enumerate(self.source):
-            if isinstance(s, Tensor) or str(s) not in self.checked:      # in memory, or a shard read whole once for its checksum
-                out[:, e] = self.epoch(e)[start:stop]; continue
-            try:
-                with safe_open(str(s), "pt") as f: out[:, e] = f.get_slice("logits")[start:stop]
-            except Exception as err: raise damaged(s, err) from None
+        for e in range(self.epochs): out[:, e] = self._read(e, start, stop)
         return out
 
     @property

@@ -24,7 +24,7 @@ from .models import TEACHER_RECIPES, Teacher, accuracy, check_teacher, default_t
 from .pool import Pool, build_pool, pool_key
 from .condense import CondensedSet, condense, load_condensed, save_condensed
 from .labels import SoftLabels, relabel
-from .compress import CODECS, Compressed, compress, largest_ratio, load_compressed
+from .compress import CODECS, Compressed, OutOfReach, compress, largest_ratio, load_compressed
 from .train import History, train_student
 
 # %% ../nbs/14_pipeline.ipynb #4934ede6
@@ -484,15 +484,16 @@ class Pipeline:
             c = load_compressed(path); self.say("compress", f"cached, {codec} {c.ratio:.1f}×"); return c
         labels = self.condensed(**changes).labels if guard else None
         try: c = compress(soft, r, codec, labels=labels, ctx=self.ctx, progress=not self.quiet)
-        except ValueError as e:
-            if r is None or not any(w in str(e) for w in ("cannot reach", "reaches", "keeps", "decodes", "reachable")):
-                raise RunError(f"compress (--codec {codec}): {e}") from None          # not a ratio problem: said as it is
-            top = largest_ratio(soft, codec, labels, high=r)
-            top = math.floor(top * 10) / 10 if top else None                      # one decimal, rounded down: it is reached
-            fix = (f"the largest ratio --codec {codec} reaches on them is {top:g}×: pass --ratio {top:g} or lower" if top and top > 1
+        except OutOfReach as e:                                              # the ratio: name the largest these labels allow
+            top = largest_ratio(soft, codec, labels, high=r) if r is not None else None
+            top = math.floor(top * 10) / 10 if top and top >= 1.1 else None      # one decimal, rounded down: it is reached
+            fix = (f"the largest ratio --codec {codec} reaches on them is {top:g}×: pass --ratio {top:g} or lower" if top
                    else f"--codec {codec} reaches no ratio on them: choose another --codec")
-            raise RunError(f"--ratio {r:g} is out of reach for --codec {codec} on these labels ({soft.shape[0]} epochs × "
-                           f"{soft.shape[2]} classes per image; {fix}). {e}") from None
+            err = RunError(f"--ratio {r:g} is out of reach for --codec {codec} on these labels ({soft.shape[0]} epochs × "
+                           f"{soft.shape[2]} classes per image; {fix}). {e}")
+            err.largest = top                                                 # for callers that fit the ratio (pipeline_demo)
+            raise err from None
+        except ValueError as e: raise RunError(f"compress (--codec {codec}): {e}") from None   # not a ratio problem: said as it is
         if path is not None and self.ctx.main: c.save(path)                # every rank holds the joined store; rank 0 writes it
         self.ctx.barrier()
         self.say("compress", f"{codec}{' → ' + c.codec if codec == 'auto' else ''} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
@@ -574,11 +575,9 @@ def pipeline_demo(ipcs=(1, 10), methods=("random", "rded", "herding", "kcenter",
                     for codec in ("auto", "prune", "rpca"):
                         r = fitted.get(ipc, ratio) if codec == "auto" else ratio
                         try: c = pipe.compressed(codec, r, guard=codec == "auto", **sel)
-                        except RunError:                                 # auto out of reach (IPC 1): the largest ratio it reaches, said so
-                            if codec != "auto": raise
-                            top = largest_ratio(pipe.labels(**sel), "auto", pipe.condensed(**sel).labels, high=ratio)
-                            if not top: raise
-                            r = fitted[ipc] = math.floor(top * 10) / 10
+                        except RunError as e:                            # auto out of reach (IPC 1): the largest ratio it reaches, said so
+                            if codec != "auto" or not getattr(e, "largest", None): raise
+                            r = fitted[ipc] = e.largest
                             c = pipe.compressed(codec, r, **sel)
                         if codec == "auto": chosen.setdefault(c.codec, []).append(ipc)
                         row = f"score, auto ≤{ratio:g}x" if codec == "auto" else f"score, {codec} {ratio:g}x"
