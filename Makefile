@@ -13,11 +13,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup glyph-fonts demo test export clean-nbs readme bench outputs docs screenshots
 
+# DD-Ranking 0.2.0 (the export test in 05_condense reads our export with it): its own pins (numpy<2, scipy<1.16) would
+# downgrade this environment and it runs without them, so it goes in without its dependencies, plus the ones it imports
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q kornia pandas pyyaml
+	$(PY) -m pip install -q --no-deps ddranking==0.2.0
 	@touch $@
 
 setup: $(STAMP)

@@ -184,8 +184,9 @@ def _live(self, i:int, compressed:bool, h:History):
     self._check()
 
 def _replace(fw, fig):
-    "Swap a FigureWidget's traces and layout for `fig`'s."
+    "Swap a FigureWidget's traces and layout for `fig`'s — annotations included, which a whole-layout swap leaves in the browser."
     with fw.batch_update(): fw.data = []
+    fw.layout.annotations = ()       # sent as its own relayout: the placeholder note goes in the page too
     fw.layout = fig.layout
     fw.add_traces(list(fig.data))
 
