@@ -12,7 +12,7 @@ __all__ = ['FASHION_MNIST_ROOT', 'FASHION_MNIST_CLASSES', 'IMAGE_SUFFIXES', 'GLY
            'image_grid']
 
 # %% ../nbs/02_data.ipynb #05963c65
-import gzip, hashlib, json, math, os, time, warnings
+import gzip, hashlib, json, math, os, shutil, time, warnings
 from functools import partial
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
+from .io import cache_dir, sha256_file, write_json
 
 # %% ../nbs/02_data.ipynb #0d97e92f
 @dataclass
@@ -218,12 +219,60 @@ def _read_split(root:Path, classes:list, size:int, mode:str, progress:bool=False
             labels[k - len(fs):k] = i; bar.update(len(fs))
     return torch.from_numpy(images), labels
 
+def _split_key(root:Path, files:list, size:int, mode:str) -> str:
+    "A key that changes when any file of the split (name, size, modification time) or the size/mode it is read at does."
+    h = hashlib.sha256(json.dumps(dict(version=1, size=size, mode=mode)).encode())
+    for fs in files:
+        for f in fs:
+            st = f.stat(); h.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:20]
+
+def _mapped(path:Path) -> Tensor:
+    "A uint8 .npy file as a tensor over a copy-on-write memory map: pages come from the file when touched, none are copied."
+    return torch.from_numpy(np.load(path, mmap_mode="c"))
+
+def _decoded_split(root:Path, classes:list, size:int, mode:str, progress:bool=False) -> tuple:
+    "(images, labels) of one split, memory-mapped from its decoded copy under cache_dir()/image-folders (decoded there once)."
+    files = _class_files(root, classes)
+    n, ch = sum(map(len, files)), 1 if mode == "L" else 3
+    labels = torch.repeat_interleave(torch.arange(len(files)), torch.tensor([len(fs) for fs in files]))
+    folder = cache_dir() / "image-folders"
+    key = _split_key(root, files, size, mode)
+    data, meta = folder / f"{key}.npy", folder / f"{key}.json"
+    if data.is_file() and meta.is_file():
+        m = json.loads(meta.read_text())
+        if m.get("bytes") == data.stat().st_size and sha256_file(data) == m.get("sha256"): return _mapped(data), labels
+        print(f"{data} does not match the checksum in {meta.name} (a damaged copy): decoding {root} again.")
+    folder.mkdir(parents=True, exist_ok=True)
+    need, free = n * ch * size * size, shutil.disk_usage(folder).free
+    if need > 0.95 * free:
+        raise ValueError(f"{root}: {n:,} images at {ch}×{size}×{size} need {need / 2**30:.1f} GiB on disk for their decoded copy "
+                         f"in {folder}, which has {free / 2**30:.1f} GiB free: read them smaller (size=, --size) or grey "
+                         f"(mode='L', --channels 1), or point $SCORE_NB_CACHE at a larger disk.")
+    tmp = data.with_name(f".{data.name}.{os.getpid()}.tmp")
+    try:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, ch, size, size))
+        k = 0
+        with tqdm(total=n, desc=f"decoding {root.name}", unit="image", disable=not progress) as bar:
+            for fs in files:
+                for f in fs: out[k] = _read_image(f, size, mode); k += 1
+                bar.update(len(fs))
+        out.flush(); del out
+        write_json(meta.with_name(f".{meta.name}.{os.getpid()}.tmp"),
+                   dict(root=str(root.resolve()), size=size, mode=mode, images=n, bytes=tmp.stat().st_size, sha256=sha256_file(tmp)))
+        os.replace(tmp, data); os.replace(meta.with_name(f".{meta.name}.{os.getpid()}.tmp"), meta)
+    finally:
+        tmp.unlink(missing_ok=True); meta.with_name(f".{meta.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+    return _mapped(data), labels
+
 def load_image_folder(root, # folder holding the split folders
                       size:int|None=None, # images become size×size; default: the first training image's shorter side
                       classes:list|None=None, # the class map (folder names, in label order); default: sorted train folders
                       train:str="train", test:str="val", # split folder names
                       mode:str|None=None, # "RGB" or "L" (grey); default: the first training image's ("L" if it is grey)
-                      name:str|None=None, progress:bool=False) -> ImageDataset:
+                      name:str|None=None, progress:bool=False,
+                      on_disk:bool=True, # decode once to cache_dir()/image-folders and memory-map it; False: read into memory
+                      ) -> ImageDataset:
     "An ImageFolder tree (root/train/<class>/*, root/val/<class>/*) as an ImageDataset with an explicit class map."
     root = Path(root)
     if not (root / train).is_dir(): raise FileNotFoundError(f"no {train!r} split folder in {root}; expected {root}/{train}/<class>/*.jpg.")
@@ -237,15 +286,16 @@ def load_image_folder(root, # folder holding the split folders
     if size is None or mode is None:
         native = _native(_class_files(root / train, classes)[0][0])
         size, mode = size or native[0], mode or native[1]
+    read = _decoded_split if on_disk else _read_split
     if (root / test).is_dir():
         val = sorted(p.name for p in (root / test).iterdir() if p.is_dir())
         if set(val) != set(classes):
             raise ValueError(f"the {test!r} split's classes differ from {train!r}'s: only in {test}: {sorted(set(val) - set(classes))[:5]}, "
                              f"missing from {test}: {sorted(set(classes) - set(val))[:5]}.")
-        xte, yte = _read_split(root / test, classes, size, mode, progress)
+        xte, yte = read(root / test, classes, size, mode, progress)
     else:
         xte, yte = torch.zeros(0, 1 if mode == "L" else 3, size, size, dtype=torch.uint8), torch.zeros(0, dtype=torch.long)
-    xtr, ytr = _read_split(root / train, classes, size, mode, progress)
+    xtr, ytr = read(root / train, classes, size, mode, progress)
     return ImageDataset(name or root.name, classes, xtr, ytr, xte, yte)
 
 # %% ../nbs/02_data.ipynb #797a79bb

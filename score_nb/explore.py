@@ -184,9 +184,13 @@ def _live(self, i:int, compressed:bool, h:History):
     self._check()
 
 def _replace(fw, fig):
-    "Swap a FigureWidget's traces and layout for `fig`'s — annotations included, which a whole-layout swap leaves in the browser."
+    "Swap a FigureWidget's traces and layout for `fig`'s, in the browser too."
     with fw.batch_update(): fw.data = []
-    fw.layout.annotations = ()       # sent as its own relayout: the placeholder note goes in the page too
+    # the page applies a layout as a relayout: keys the new layout lacks (the placeholder's note, its hidden axes) would stay
+    new = fig.layout.to_plotly_json()
+    for k, v in fw.layout.to_plotly_json().items():
+        if k in new or k == "template": continue
+        setattr(fw.layout, k, () if isinstance(v, (list, tuple)) else None)   # one relayout each: [] for a list, null else
     fw.layout = fig.layout
     fw.add_traces(list(fig.data))
 
