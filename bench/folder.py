@@ -8,8 +8,10 @@ process of its own, so its peak RSS (ru_maxrss) is its own:
   decode     load_image_folder() on a cold cache: decoded image by image into the .npy copy, then mapped
   mapped     load_image_folder() again: the copy is checksummed and memory-mapped
 and after loading, each case makes one pass over the data as the stages do (stats, fingerprint, every class's images in
-turn). Reported: peak RSS, RSS after the pass, the process's private (anonymous) memory after the pass (RssAnon — what
-cannot be dropped or shared between the processes of a job) and seconds, side by side, with the ratios to `memory`.
+turn). Reported after loading and after the pass: peak RSS (ru_maxrss), the process's private (anonymous) memory (RssAnon —
+what cannot be dropped or shared between the processes of a job), its file-backed resident pages (RssFile — the mapped
+copy's pages, which the kernel can drop and which the processes of a node share), and seconds, side by side, with the
+ratios to `memory`. The pass's own peak (stats converts chunks of pixels to float64) is the same in every case.
 """
 import argparse, json, os, platform, resource, subprocess, sys, time
 from pathlib import Path
@@ -39,11 +41,14 @@ def one(case:str, args) -> dict:
     base, t0 = status("VmRSS"), time.perf_counter()
     ds = load_image_folder(root, on_disk=case != "memory")
     loaded = time.perf_counter() - t0
+    after_load = dict(peak_after_load_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      private_after_load_MiB=status("RssAnon"), file_backed_after_load_MiB=status("RssFile"))
     ds.stats(); ds.fingerprint()
     for c in range(ds.num_classes): ds.train_images[ds.train_labels == c].float().mean()   # a class at a time, as the pool does
     return dict(case=case, images=len(ds.train_images) + len(ds.test_images), uint8_MiB=(ds.train_images.numel() + ds.test_images.numel()) / 2**20,
-                baseline_rss_MiB=base, peak_rss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                baseline_rss_MiB=base, **after_load, peak_rss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 rss_after_pass_MiB=status("VmRSS"), private_after_pass_MiB=status("RssAnon"),
+                file_backed_after_pass_MiB=status("RssFile"),
                 load_seconds=loaded, seconds=time.perf_counter() - t0)
 
 def main():
@@ -61,7 +66,8 @@ def main():
         if p.returncode: sys.exit(f"{case} failed:\n{p.stderr[-3000:]}")
         rows.append(json.loads(p.stdout.strip().splitlines()[-1])); print(json.dumps(rows[-1]), flush=True)
     by = {r["case"]: r for r in rows}
-    ratios = {c: {k: by[c][k] / by["memory"][k] for k in ("peak_rss_MiB", "private_after_pass_MiB", "seconds")} for c in ("decode", "mapped")}
+    keys = ("peak_after_load_MiB", "private_after_load_MiB", "peak_rss_MiB", "private_after_pass_MiB", "load_seconds", "seconds")
+    ratios = {c: {k: by[c][k] / by["memory"][k] for k in keys} for c in ("decode", "mapped")}
     out = dict(command="python bench/folder.py " + " ".join(sys.argv[1:]), machine=f"{platform.machine()} {os.cpu_count()} CPU cores",
                images=args.images, classes=args.classes, size=args.size, rows=rows, ratio_to_memory=ratios)
     print(json.dumps(ratios, indent=1))
