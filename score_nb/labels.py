@@ -187,11 +187,13 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine = shares[ctx.rank]
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
-        if ctx.world > 1:
-            got = ctx.all_gather(F.pad(lg, (0, 0, 0, max(sizes) - len(lg))))
-            full = torch.empty(N, n_cls)
-            full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
-            lg = full
+        if ctx.world > 1:     # with a folder only rank 0, which writes the shard, holds the whole epoch
+            padded = F.pad(lg, (0, 0, 0, max(sizes) - len(lg)))
+            got = ctx.all_gather(padded) if folder is None else ctx.gather(padded)
+            if got is not None:
+                full = torch.empty(N, n_cls)
+                full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
+                lg = full
         if folder is not None and ctx.main:
             save_tensors(shard(e), {"logits": lg, "records": rec}, {"key": key})
         ctx.barrier()

@@ -57,6 +57,14 @@ class ProcessContext:
         dist.all_gather(out, x)
         return out
 
+    def gather(self, t:Tensor, dst:int=0) -> list|None:
+        "Every rank's `t` on rank `dst` only (in rank order; the others get None): what one rank writes, only it holds."
+        if not self.active: return [t]
+        x = (t.to(self.device) if self.backend == "nccl" else t.cpu()).contiguous()
+        out = [torch.empty_like(x) for _ in range(self.world)] if self.rank == dst else None
+        dist.gather(x, out, dst=dst)
+        return out
+
     def all_gather_object(self, obj) -> list:
         "Every rank's picklable `obj`, in rank order."
         if not self.active: return [obj]
@@ -127,6 +135,9 @@ class ThreadRanks:
             def active(self): return True
             def barrier(self): me.bar.wait()
             def all_gather(self, t): return [x.clone() for x in me._exchange(self.rank, t)]
+            def gather(self, t, dst=0):
+                got = me._exchange(self.rank, t)
+                return [x.clone() for x in got] if self.rank == dst else None
             def all_gather_object(self, obj): return me._exchange(self.rank, obj)
             def broadcast_object(self, obj, src=0): return me._exchange(self.rank, obj)[src]
         return ThreadContext(rank, self.world, device=default_device())
