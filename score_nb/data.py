@@ -221,7 +221,8 @@ def _read_split(root:Path, classes:list, size:int, mode:str, progress:bool=False
 
 def _split_key(root:Path, files:list, size:int, mode:str) -> str:
     "A key that changes when any file of the split (name, size, modification time) or the size/mode it is read at does."
-    h = hashlib.sha256(json.dumps(dict(version=1, size=size, mode=mode)).encode())
+    import PIL
+    h = hashlib.sha256(json.dumps(dict(version=1, size=size, mode=mode, pillow=PIL.__version__)).encode())
     for fs in files:
         for f in fs:
             st = f.stat(); h.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
@@ -235,23 +236,37 @@ def _decoded_split(root:Path, classes:list, size:int, mode:str, progress:bool=Fa
     "(images, labels) of one split, memory-mapped from its decoded copy under cache_dir()/image-folders (decoded there once)."
     files = _class_files(root, classes)
     n, ch = sum(map(len, files)), 1 if mode == "L" else 3
-    labels = torch.repeat_interleave(torch.arange(len(files)), torch.tensor([len(fs) for fs in files]))
+    labels = torch.repeat_interleave(torch.arange(len(files)), torch.tensor([len(fs) for fs in files], dtype=torch.long))
     folder = cache_dir() / "image-folders"
     key = _split_key(root, files, size, mode)
     data, meta = folder / f"{key}.npy", folder / f"{key}.json"
     if data.is_file() and meta.is_file():
-        m = json.loads(meta.read_text())
-        if m.get("bytes") == data.stat().st_size and sha256_file(data) == m.get("sha256"): return _mapped(data), labels
-        print(f"{data} does not match the checksum in {meta.name} (a damaged copy): decoding {root} again.")
-    folder.mkdir(parents=True, exist_ok=True)
+        try: m = json.loads(meta.read_text()); ok = m.get("bytes") == data.stat().st_size and sha256_file(data) == m.get("sha256")
+        except (ValueError, AttributeError, OSError): ok = False       # an unreadable record is a damaged copy too
+        if ok: return _mapped(data), labels
+        print(f"{data} does not match its record {meta.name} (a damaged copy): decoding {root} again.")
+    fix = ("read them smaller (size=, --size) or grey (mode='L', --channels 1), point $SCORE_NB_CACHE at a larger disk, or "
+           "read them into memory (on_disk=False)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(".*.tmp"):                      # left by a decode that was killed (same machine: its pid is gone)
+            try: pid = int(old.name.rsplit(".", 2)[-2])
+            except ValueError: continue
+            try: os.kill(pid, 0)
+            except ProcessLookupError: old.unlink(missing_ok=True)
+            except PermissionError: pass
+    except OSError as e: raise ValueError(f"cannot write the decoded copy of {root} in {folder} ({e}): {fix}.") from None
     need, free = n * ch * size * size, shutil.disk_usage(folder).free
     if need > 0.95 * free:
         raise ValueError(f"{root}: {n:,} images at {ch}×{size}×{size} need {need / 2**30:.1f} GiB on disk for their decoded copy "
-                         f"in {folder}, which has {free / 2**30:.1f} GiB free: read them smaller (size=, --size) or grey "
-                         f"(mode='L', --channels 1), or point $SCORE_NB_CACHE at a larger disk.")
+                         f"in {folder}, which has {free / 2**30:.1f} GiB free: {fix}.")
     tmp = data.with_name(f".{data.name}.{os.getpid()}.tmp")
     try:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, ch, size, size))
+        try:
+            out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, ch, size, size))
+            if hasattr(os, "posix_fallocate"):             # claim the blocks now: a full disk is an error here, not a SIGBUS later
+                with open(tmp, "r+b") as f: os.posix_fallocate(f.fileno(), 0, tmp.stat().st_size)
+        except OSError as e: raise ValueError(f"cannot write the decoded copy of {root} in {folder} ({e}): {fix}.") from None
         k = 0
         with tqdm(total=n, desc=f"decoding {root.name}", unit="image", disable=not progress) as bar:
             for fs in files:

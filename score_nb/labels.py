@@ -174,6 +174,8 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     cfg, key = _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix)
     N, H, W = len(cs.images), *cs.images.shape[-2:]
     shard = lambda e: Path(folder) / "epochs" / f"epoch_{e:05d}.safetensors"
+    on_disk = ctx.broadcast_object(folder is not None if ctx.main else None)   # every rank takes the same collective
+    if on_disk != (folder is not None): raise ValueError("`folder` must be given on every rank or on none.")
     todo = set(ctx.broadcast_object([e for e in range(epochs) if folder is None or shard_key(shard(e)) != key] if ctx.main else None))
     batches = torch.arange(N).split(batch_size)
     shares = [batches[r::ctx.world] for r in range(ctx.world)]         # batch b goes to rank b % world
@@ -189,7 +191,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
         if ctx.world > 1:     # with a folder only rank 0, which writes the shard, holds the whole epoch
             padded = F.pad(lg, (0, 0, 0, max(sizes) - len(lg)))
-            got = ctx.all_gather(padded) if folder is None else ctx.gather(padded)
+            got = ctx.gather(padded) if on_disk else ctx.all_gather(padded)
             if got is not None:
                 full = torch.empty(N, n_cls)
                 full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])

@@ -323,7 +323,8 @@ class Pipeline:
             read = {k: v for k, v in (("size", s.get("size")), ("mode", {1: "L", 3: "RGB"}.get(s.get("channels")))) if v is not None}
             if read and not folder:
                 raise RunError(f"--size and --channels apply to ImageFolder datasets; --dataset {s['dataset']} has its own size and channels.")
-            try: self._ds = load_dataset(s["dataset"], **read, **({"progress": not self.quiet} if folder else {}))
+            load = lambda: load_dataset(s["dataset"], **read, **({"progress": not self.quiet} if folder else {}))
+            try: self._ds = main_first(load, self.ctx)     # rank 0 decodes (an ImageFolder) or builds (glyphs) first
             except FileNotFoundError as e: raise RunError(f"--dataset {s['dataset']}: {e}") from None
         return self._ds
 
