@@ -24,6 +24,7 @@ from .data import ImageDataset
 from .models import ConvNet, Teacher, predict
 from .io import atomic_write, check_manifest, file_manifest
 from .pool import Pool, build_pool, model_fingerprint
+from tqdm.auto import tqdm
 
 # %% ../nbs/05_condense.ipynb #6f583ff3
 def selection_terms(pool:Pool, indices:Tensor, ipc:int,
@@ -244,7 +245,7 @@ def to_ddranking(cs:CondensedSet, teacher:Teacher, folder,
                  mean=None, std=None,   # the normalisation to write; default: DD-Ranking's for `dataset`, else the teacher's
                  max_tensor_bytes:int=2**32, # a larger image_tensor is not written (use DD-Ranking's image_path mode)
                  chunk:int=1024, # images normalised, labelled and written at a time
-                 device=None) -> Path:
+                 device=None, progress:bool=False) -> Path:
     "Write `cs` as DD-Ranking reads it: images/, syn.safetensors, its teacher checkpoint and a Config file (ddranking.json)."
     from PIL import Image
     folder = Path(folder)
@@ -281,7 +282,7 @@ def to_ddranking(cs:CondensedSet, teacher:Teacher, folder,
         class_dirs = [f"{i:05d}_{_safe(c)}" for i, c in enumerate(cs.classes)]      # sorted = class order (ImageFolder)
         normalised = torch.empty(n if keep_tensor else 0, 3, height, side)          # filled chunk by chunk
         soft, gap = [], 0.0
-        for a in range(0, n, chunk):                                                  # never the whole set as float
+        for a in tqdm(range(0, n, chunk), desc="to_ddranking", unit="chunk", disable=not progress):   # never the whole set as float
             images = cs.images[order[a:a + chunk]]
             x = ((images.float().div(255).expand(-1, 3, -1, -1) - m3) / s3).contiguous()
             logits = predict(teacher.model, images, device=device)
