@@ -233,12 +233,12 @@ def ddranking_teacher(teacher:Teacher, mean, std) -> tuple:
     state["features.0.weight"], state["features.0.bias"] = W.contiguous(), b.contiguous()
     return name, state, exact
 
-def _ddranking_logits(name:str, state:dict, num_classes:int, side:int, x:Tensor, device=None) -> Tensor:
-    "The exported teacher's logits on x, run as score-nb's ConvNet (DD-Ranking's layer for layer)."
+def _ddranking_net(name:str, state:dict, num_classes:int, side:int) -> ConvNet:
+    "The exported teacher as score-nb's ConvNet (DD-Ranking's layer for layer), to check the export against the teacher."
     net = ConvNet(num_classes, in_chans=3, depth=int(name.split("-")[1]), width=128,
                   norm="batch" if name.endswith("-BN") else "instance", img_size=side)
     net.load_state_dict({("head." + k[len("classifier."):]) if k.startswith("classifier.") else k: v for k, v in state.items()})
-    return predict(net, x, device=device)
+    return net.eval()
 
 def to_ddranking(cs:CondensedSet, teacher:Teacher, folder,
                  dataset:str|None=None, # a DD-Ranking dataset name (DDRANKING_DATASETS); None: our dataset's own name
@@ -281,12 +281,12 @@ def to_ddranking(cs:CondensedSet, teacher:Teacher, folder,
     try:
         class_dirs = [f"{i:05d}_{_safe(c)}" for i, c in enumerate(cs.classes)]      # sorted = class order (ImageFolder)
         normalised = torch.empty(n if keep_tensor else 0, 3, height, side)          # filled chunk by chunk
-        soft, gap = [], 0.0
+        soft, gap, exported = [], 0.0, _ddranking_net(name, state, len(cs.classes), side)
         for a in tqdm(range(0, n, chunk), desc="to_ddranking", unit="chunk", disable=not progress):   # never the whole set as float
             images = cs.images[order[a:a + chunk]]
             x = ((images.float().div(255).expand(-1, 3, -1, -1) - m3) / s3).contiguous()
             logits = predict(teacher.model, images, device=device)
-            gap = max(gap, float((_ddranking_logits(name, state, len(cs.classes), side, x, device) - logits).abs().max()))
+            gap = max(gap, float((predict(exported, x, device=device) - logits).abs().max()))
             soft.append(logits)
             if keep_tensor: normalised[a:a + len(x)] = x
             for i, (img, label) in enumerate(zip(images, labels[a:a + chunk]), start=a):

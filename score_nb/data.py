@@ -273,11 +273,10 @@ def _decoded_split(root:Path, classes:list, size:int, mode:str, progress:bool=Fa
                 for f in fs: out[k] = _read_image(f, size, mode); k += 1
                 bar.update(len(fs))
         out.flush(); del out
-        write_json(meta.with_name(f".{meta.name}.{os.getpid()}.tmp"),
-                   dict(root=str(root.resolve()), size=size, mode=mode, images=n, bytes=tmp.stat().st_size, sha256=sha256_file(tmp)))
-        os.replace(tmp, data); os.replace(meta.with_name(f".{meta.name}.{os.getpid()}.tmp"), meta)
-    finally:
-        tmp.unlink(missing_ok=True); meta.with_name(f".{meta.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+        record = dict(root=str(root.resolve()), size=size, mode=mode, images=n, bytes=tmp.stat().st_size, sha256=sha256_file(tmp))
+        os.replace(tmp, data)
+        write_json(meta, record)                          # atomic too, and after the data: a record always has its copy
+    finally: tmp.unlink(missing_ok=True)
     return _mapped(data), labels
 
 def load_image_folder(root, # folder holding the split folders
