@@ -11,7 +11,7 @@ __all__ = ['PRUNE_BITS', 'CODECS', 'AUTO_CODECS', 'PER_VIEW_SHARE', 'MIN_VIEWS_P
            'label_kl']
 
 # %% ../nbs/07_compress.ipynb #d3d8a429
-import hashlib, json, math, os, time
+import hashlib, json, math, os, shutil, time
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from safetensors.torch import save
 from tqdm.auto import tqdm
-from .io import atomic_write, changed, damaged, sha256_file
+from .io import TensorFileWriter, atomic_write, changed, damaged, map_tensors, safetensors_header, sha256_file
 from .runtime import context, default_device
 
 # %% ../nbs/07_compress.ipynb #1dc60228
@@ -82,14 +82,16 @@ class Compressed:
     report: dict = field(default_factory=dict, repr=False, compare=False)   # what compress measured (not written)
     lookup: dict = field(default_factory=dict, repr=False, compare=False)   # the tables `rows` builds once (not written)
 
+    def metadata(self) -> dict:
+        "The file's metadata: one key, the store's JSON with sorted keys (the same bytes every time; a map's order varies)."
+        return {"store": json.dumps(dict(codec=self.codec, shape=list(self.shape), params=self.params), sort_keys=True)}
     def to_bytes(self) -> bytes:
-        meta = {"store": json.dumps(dict(codec=self.codec, shape=list(self.shape), params=self.params), sort_keys=True)}   # one key:
-        return save({k: v.contiguous() for k, v in self.tensors.items()}, metadata=meta)   # the same bytes every time (a map's order varies)
+        return save({k: v.contiguous() for k, v in self.tensors.items()}, metadata=self.metadata())
     @property
     def nbytes(self) -> int:
-        "Bytes of the file `save` writes (serialised once per store)."
-        if "nbytes" not in self.lookup: self.lookup["nbytes"] = len(self.to_bytes())
-        return self.lookup["nbytes"]
+        "Bytes of the file `save` writes: its header (from the tensors' dtypes and shapes alone) and their bytes — nothing serialised."
+        head, spans = safetensors_header({k: (v.dtype, tuple(v.shape)) for k, v in self.tensors.items()}, self.metadata())
+        return len(head) + max((b for _, b in spans.values()), default=0)
     @property
     def ratio(self) -> float: return math.prod(self.shape) * 4 / self.nbytes
     def decompress(self) -> Tensor: return CODECS[self.codec].decode(self)
@@ -112,14 +114,12 @@ class Compressed:
         return path
 
 def load_compressed(path) -> Compressed:
-    "Read a file written by `Compressed.save`, its checksum verified when the .sha256 beside it exists."
-    from safetensors import safe_open
+    "A file written by `Compressed.save`, its tensors memory-mapped (copy-on-write: file-backed pages, no private copy); its checksum verified when the .sha256 beside it exists."
     path = Path(path); check = path.with_suffix(".sha256")
     if check.is_file() and sha256_file(path) != check.read_text().strip(): raise changed(path)
-    try:
-        with safe_open(str(path), "pt") as f: meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as e: raise damaged(path, e) from None
-    m = json.loads(meta["store"]) if "store" in meta else dict(codec=meta["codec"], shape=json.loads(meta["shape"]), params=json.loads(meta["params"]))
+    tensors, meta = map_tensors(path)
+    try: m = json.loads(meta["store"]) if "store" in meta else dict(codec=meta["codec"], shape=json.loads(meta["shape"]), params=json.loads(meta["params"]))
+    except (KeyError, ValueError) as e: raise damaged(path, e) from None
     return Compressed(m["codec"], tuple(m["shape"]), tensors, m["params"])
 
 # %% ../nbs/07_compress.ipynb #704ee874
@@ -605,6 +605,30 @@ def _join(parts:list, shape:tuple) -> Compressed:
     c.report["chunk_params"] = {k: v for k, v in each.items() if k not in same}   # per chunk, not written (header bytes)
     return c
 
+def _write_joined(store:Compressed, # the joined store's dtypes and shapes (meta tensors: `_join` of the chunks' summaries)
+                  files:list, out:Path) -> Path:
+    "Write the store joined from the chunk files (image order) to `out`, one chunk at a time: the bytes `_join(chunks).save(out)` writes."
+    N, E, C = store.shape
+    specs = {k: (v.dtype, tuple(v.shape)) for k, v in store.tensors.items()}
+    row, start = dict.fromkeys(specs, 0), 0
+    with TensorFileWriter(out, specs, store.metadata(), digest=False) as w:
+        for f in files:
+            part = load_compressed(f)
+            for k, v in part.tensors.items():
+                if k == "sparse_index": v = v.to(specs[k][0]) + start * E * C   # flat positions, shifted as `_join` does
+                w.write(k, row[k], v); row[k] += len(v)
+            start += part.shape[0]
+    atomic_write(out.with_suffix(".sha256"), lambda p: p.write_text(sha256_file(out)))
+    return out
+
+def _deliver(c:Compressed, out, ctx) -> Compressed:
+    "The store as it is (out=None), or written to `out` by rank 0 and read back memory-mapped on every rank (its report kept)."
+    if out is None: return c
+    if ctx.main: c.save(out)
+    ctx.barrier()
+    back = load_compressed(out); back.report.update(c.report)
+    return back
+
 def _source(Y) -> tuple:
     "((N, E, C), read(a, b) → images a…b−1 as (n, E, C) float32 on the CPU) of a tensor or of SoftLabels (read epoch shard slices)."
     if not isinstance(Y, Tensor) and hasattr(Y, "images"):                # SoftLabels: (E, N, C), read by image ranges
@@ -630,6 +654,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
              device=None, # where the encoders compute (default: CUDA when available); the store comes back on the CPU
              ctx=None, # process context (default: this process's): the chunks are dealt over its ranks
              progress:bool=False, # a progress bar over the chunks
+             out=None, # a file (shared by every rank): the store is written there chunk by chunk — no process holds it whole — and returned memory-mapped
              **kwargs) -> Compressed:
     "Compress soft-label logits with `codec` to about `ratio`× fewer bytes than fp32 (measured: see `.ratio`), chunk by chunk of images."
     if codec not in CODECS and codec != "auto": raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS) + ['auto']}.")
@@ -653,7 +678,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
         if codec != "auto":
             c = _encode(Y.to(dev), ratio, codec, **kwargs).to("cpu")
             if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
-            return c
+            return _deliver(c, out, ctx)
         best, scores = _auto(Y, ratio, labels, candidates, dev, **kwargs)
         sample = N
     elif codec == "auto":                                                 # chosen on a sample: 8 blocks spread over the set
@@ -670,38 +695,57 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} unreachable" for k, v in scores.items())
                 + (f"; chose {best.codec}" if best else "") + (f" (on {sample} of {N} images)" if sample < N else ""))
         if best is None: raise OutOfReach(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
-        if len(bounds) == 1: best.report["auto"] = dict(chosen=best.codec, faithful_share=scores); return best
+        if len(bounds) == 1: best.report["auto"] = dict(chosen=best.codec, faithful_share=scores); return _deliver(best, out, ctx)
         chosen = best.codec
     else: chosen = codec
     if chosen == "vq": raise ValueError(f"vq fits one codebook to all the labels, and these come in {len(bounds)} chunks of {per} images: "
                                         f"raise `chunk_bytes` to {N * E * C * 4} or choose another codec.")
     if ctx.world > 1: chosen = ctx.broadcast_object(chosen)              # every rank encodes with rank 0's choice
+    chunks = None if out is None else Path(out).with_name(f".{Path(out).name}.chunks")   # each chunk's store, by the rank that encodes it
+    if chunks is not None:
+        if ctx.main: shutil.rmtree(chunks, ignore_errors=True)          # a killed run's chunks
+        ctx.barrier()
+    chunk_file = lambda i: chunks / f"chunk_{i:06d}.safetensors"
     target, index = ratio, dict(index_dtype=sparse_index_dtype(N * E * C)) if chosen.startswith("rpca") else {}
-    for _ in range(3):                                                    # the joined store must hold the ratio too
-        mine, err = {}, None
-        try:
-            for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
-                a, b = bounds[i]
-                y = read(a, b)
-                kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
-                c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
-                mine[i] = (c, None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress()))
-        except ValueError as e: err = (isinstance(e, OutOfReach), str(e))
-        if ctx.world > 1:                                                 # a rank's refusal reaches every rank (none waits alone)
-            got = ctx.all_gather_object((mine, err))
-            err = next((e for _, e in got if e), None)
-            mine = {i: v for part, _ in got for i, v in part.items()}
-        if err: raise (OutOfReach if err[0] else ValueError)(err[1])
-        store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
-        if ratio is None or store.ratio >= ratio * 0.995: break
-        target *= ratio / store.ratio
-    else: raise OutOfReach(f"{chosen} cannot reach {ratio}× on these labels in {len(bounds)} chunks: the closest joined store is "
-                           f"{store.ratio:.2f}×; ask for a lower ratio.")
-    if labels is not None:
-        n = {k: sum(mine[i][1][k] for i in range(len(bounds))) for k in mine[0][1]}   # in chunk order: the same sums on every rank
-        store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))
+    try:
+        for _ in range(3):                                                    # the joined store must hold the ratio too
+            mine, err = {}, None
+            try:
+                for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
+                    a, b = bounds[i]
+                    y = read(a, b)
+                    kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
+                    c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
+                    n = None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress())
+                    if chunks is not None:                                    # on disk; only its dtypes and shapes travel on
+                        c.save(chunk_file(i))
+                        c = Compressed(c.codec, c.shape, {k: torch.empty(v.shape, dtype=v.dtype, device="meta") for k, v in c.tensors.items()}, c.params)
+                    mine[i] = (c, n)
+            except ValueError as e: err = (isinstance(e, OutOfReach), str(e))
+            if ctx.world > 1:                                                 # a rank's refusal reaches every rank (none waits alone)
+                got = ctx.all_gather_object((mine, err))
+                err = next((e for _, e in got if e), None)
+                mine = {i: v for part, _ in got for i, v in part.items()}
+            if err: raise (OutOfReach if err[0] else ValueError)(err[1])
+            store = _join([mine[i][0] for i in range(len(bounds))], (N, E, C))
+            if ratio is None or store.ratio >= ratio * 0.995: break
+            target *= ratio / store.ratio
+        else: raise OutOfReach(f"{chosen} cannot reach {ratio}× on these labels in {len(bounds)} chunks: the closest joined store is "
+                               f"{store.ratio:.2f}×; ask for a lower ratio.")
+        if labels is not None:
+            n = {k: sum(mine[i][1][k] for i in range(len(bounds))) for k in mine[0][1]}   # in chunk order: the same sums on every rank
+            store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))
+    except BaseException:                                                 # a refused or failed run leaves no chunks behind
+        if chunks is not None and ctx.main: shutil.rmtree(chunks, ignore_errors=True)
+        raise
     if codec == "auto": store.report["auto"] = dict(chosen=chosen, faithful_share=scores, sample_images=sample)
-    return store
+    if chunks is None: return store
+    if ctx.main:
+        _write_joined(store, [chunk_file(i) for i in range(len(bounds))], Path(out))
+        shutil.rmtree(chunks, ignore_errors=True)
+    ctx.barrier()
+    back = load_compressed(out); back.report.update(store.report)
+    return back
 
 def largest_ratio(Y, # what `compress` takes: (N, E, C) logits or SoftLabels
                   codec:str="auto", labels:Tensor|None=None, # as for `compress` (with labels: the guard decides too)

@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 from .runtime import ProcessContext, context, default_device
 from .models import Teacher, forward_batches
-from .io import config_key, damaged, load_tensors, save_tensors, shard_key
+from .io import TensorFileWriter, config_key, damaged, map_tensors, shard_key
 from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
@@ -113,19 +113,16 @@ class SoftLabels:
     def on_disk(self) -> bool: return not isinstance(self.source[0], Tensor)
 
     def _read(self, e:int, start=None, stop=None) -> Tensor:
-        "Epoch e's logits, rows start…stop−1 (all by default): a shard's checksum is verified on its first read in this process, later reads take the slice only."
+        "Epoch e's logits, rows start…stop−1 (all by default): in memory, or a memory map of its shard (file-backed pages, no private copy), the shard's checksum verified on its first read in this process."
         s = self.source[e]
         if isinstance(s, Tensor): return s[start:stop]
-        if str(s) not in self.checked:
-            t = load_tensors(s)[0]["logits"]; self.checked.add(str(s))
-            return t[start:stop]
-        from safetensors import safe_open
-        try:
-            with safe_open(str(s), "pt") as f: return f.get_slice("logits")[start:stop]
-        except Exception as err: raise damaged(s, err) from None
+        tensors = map_tensors(s, verify=str(s) not in self.checked)[0]
+        if "logits" not in tensors: raise damaged(s, KeyError("no 'logits' tensor"))
+        self.checked.add(str(s))
+        return tensors["logits"][start:stop]
 
     def epoch(self, e:int) -> Tensor:
-        "(N, C) float32: epoch e's logits (a shard is verified against its checksum the first time it is read)."
+        "(N, C) float32: epoch e's logits (on disk: a copy-on-write memory map of its shard, verified the first time it is read)."
         return self._read(e)
 
     def images(self, start:int, stop:int) -> Tensor:
@@ -182,22 +179,32 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     sizes = [sum(len(b) for b in share) for share in shares]
     order = torch.cat([torch.cat(share) for share in shares if share])  # the image of each gathered row, rank by rank
     n_cls, sources, records, checked = len(teacher.classes), [], [], []
+    rows = [(n, n_cls) for n in sizes]                                   # each rank's logits per epoch
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
         if e not in todo:                                                # a finished shard: its records (verified); its logits stay on disk
-            records.append(load_tensors(shard(e))[0]["records"].clone())   # a copy: a view would keep the whole shard mapped
+            records.append(map_tensors(shard(e))[0]["records"].clone())    # a copy: a view would keep the whole shard mapped
             sources.append(shard(e)); checked.append(shard(e)); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine = shares[ctx.rank]
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
-        if ctx.world > 1:     # with a folder only rank 0, which writes the shard, holds the whole epoch
-            padded = F.pad(lg, (0, 0, 0, max(sizes) - len(lg)))
-            got = ctx.gather(padded) if on_disk else ctx.all_gather(padded)
-            if got is not None:
-                full = torch.empty(N, n_cls)
-                full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
-                lg = full
-        if folder is not None and ctx.main:
-            save_tensors(shard(e), {"logits": lg, "records": rec}, {"key": key})
+        if folder is not None:   # rank 0 writes each rank's logits into the shard as they arrive, one rank's at a time
+            w = TensorFileWriter(shard(e), {"logits": (torch.float32, (N, n_cls)), "records": (rec.dtype, tuple(rec.shape))},
+                                 {"key": key}) if ctx.main else None
+            def take(r, block):
+                at = 0
+                for b in shares[r]: w.write("logits", int(b[0]), block[at:at + len(b)].float().cpu()); at += len(b)
+            try:
+                if w is not None: w.write("records", 0, rec)
+                ctx.gather_each(lg.float(), rows, take)
+                if w is not None: w.close()
+            finally:
+                if w is not None: w.abort()
+            lg = None
+        elif ctx.world > 1:      # in memory: every rank keeps every epoch
+            got = ctx.all_gather(F.pad(lg, (0, 0, 0, max(sizes) - len(lg))))
+            full = torch.empty(N, n_cls)
+            full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
+            lg = full
         ctx.barrier()
         sources.append(lg if folder is None else shard(e)); records.append(rec)   # with a folder, only the shard's path is kept
         if folder is not None and ctx.main: checked.append(shard(e))

@@ -467,7 +467,7 @@ class Pipeline:
                    ratio:float|None=None, # None: the run's --ratio; ignored for fixed-ratio codecs (fp16, int8)
                    guard:bool=True, # refuse stores that teach wrong classes more often than hard labels (compress(labels=))
                    **changes) -> Compressed:
-        "The soft labels compressed by `codec`, image chunks dealt over the ranks (rank 0 writes the store to compressed/)."
+        "The soft labels compressed by `codec`, image chunks dealt over the ranks; on disk, written to compressed/ chunk by chunk and read back memory-mapped."
         if codec != "auto" and codec not in CODECS:
             raise RunError(f"unknown --codec {codec!r}: choose from {', '.join(sorted(CODECS) + ['auto'])}.")
         s, on_disk = self._with(changes)
@@ -484,7 +484,7 @@ class Pipeline:
         if self.ctx.broadcast_object(path is not None and path.is_file() if self.ctx.main else None):   # every rank takes one branch
             c = load_compressed(path); self.say("compress", f"cached, {codec} {c.ratio:.1f}×"); return c
         labels = self.condensed(**changes).labels if guard else None
-        try: c = compress(soft, r, codec, labels=labels, ctx=self.ctx, progress=not self.quiet)
+        try: c = compress(soft, r, codec, labels=labels, ctx=self.ctx, progress=not self.quiet, out=path)   # written chunk by chunk
         except OutOfReach as e:                                              # the ratio: name the largest these labels allow
             top = largest_ratio(soft, codec, labels, high=r) if r is not None else None
             top = math.floor(top * 10) / 10 if top and top >= 1.1 else None      # one decimal, rounded down: it is reached
@@ -495,8 +495,6 @@ class Pipeline:
             err.largest = top                                                 # for callers that fit the ratio (pipeline_demo)
             raise err from None
         except ValueError as e: raise RunError(f"compress (--codec {codec}): {e}") from None   # not a ratio problem: said as it is
-        if path is not None and self.ctx.main: c.save(path)                # every rank holds the joined store; rank 0 writes it
-        self.ctx.barrier()
         self.say("compress", f"{codec}{' → ' + c.codec if codec == 'auto' else ''} {c.ratio:.1f}×, {c.nbytes:,} bytes", t0)
         return c
 

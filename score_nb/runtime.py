@@ -57,13 +57,21 @@ class ProcessContext:
         dist.all_gather(out, x)
         return out
 
-    def gather(self, t:Tensor, dst:int=0) -> list|None:
-        "Every rank's `t` on rank `dst` only (in rank order; the others get None): what one rank writes, only it holds."
-        if not self.active: return [t]
+    def gather_each(self, t:Tensor, # this rank's tensor
+                    shapes:list, # every rank's tensor shape (in rank order; `t`'s dtype)
+                    take, # take(rank, tensor): called on rank `dst` for every rank in turn
+                    dst:int=0):
+        "Rank `dst` takes every rank's `t`, one rank's at a time (point to point: it never holds two ranks' tensors); the others send theirs."
+        if not self.active: take(self.rank, t); return
         x = (t.to(self.device) if self.backend == "nccl" else t.cpu()).contiguous()
-        out = [torch.empty_like(x) for _ in range(self.world)] if self.rank == dst else None
-        dist.gather(x, out, dst=dst)
-        return out
+        if self.rank != dst:
+            if x.numel(): dist.send(x, dst=dst)
+            return
+        for r in range(self.world):
+            if r == dst: take(r, t); continue
+            buf = torch.empty(shapes[r], dtype=x.dtype, device=x.device)
+            if buf.numel(): dist.recv(buf, src=r)
+            take(r, buf)
 
     def all_gather_object(self, obj) -> list:
         "Every rank's picklable `obj`, in rank order."
@@ -135,9 +143,10 @@ class ThreadRanks:
             def active(self): return True
             def barrier(self): me.bar.wait()
             def all_gather(self, t): return [x.clone() for x in me._exchange(self.rank, t)]
-            def gather(self, t, dst=0):
+            def gather_each(self, t, shapes, take, dst=0):
                 got = me._exchange(self.rank, t)
-                return [x.clone() for x in got] if self.rank == dst else None
+                if self.rank == dst:
+                    for r, x in enumerate(got): take(r, x.clone())
             def all_gather_object(self, obj): return me._exchange(self.rank, obj)
             def broadcast_object(self, obj, src=0): return me._exchange(self.rank, obj)[src]
         return ThreadContext(rank, self.world, device=default_device())

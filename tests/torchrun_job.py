@@ -23,7 +23,7 @@ def job_dataset(name:str):
     return load_dataset(name)
 
 def job(out, dataset="digits", mipc=30, num_crop=5, scale="0.25,1", ipc=3, alpha=5.0, beta=0.1, eps=0.5, epochs=5, seed=0,
-        stages="pool,select,relabel", die_rank=-1, die_stage="", die_after=1) -> dict:
+        stages="pool,select,relabel", die_rank=-1, die_stage="", die_after=1, batch_size=512) -> dict:
     ctx, out, stages = init(), Path(out), stages.split(",")
     ds = job_dataset(dataset)
     teacher = main_first(lambda: default_teacher(ds, progress=False), ctx)     # the others read rank 0's cached teacher
@@ -46,7 +46,7 @@ def job(out, dataset="digits", mipc=30, num_crop=5, scale="0.25,1", ipc=3, alpha
         log["seconds"]["select"], log["round_bytes"] = time.perf_counter() - t, stats["round_bytes"]
         if "relabel" in stages:
             t = time.perf_counter()
-            relabel(cs, teacher, epochs, seed, folder=out / "labels", ctx=ctx, on_epoch=finished("relabel", "epochs"), progress=False)
+            relabel(cs, teacher, epochs, seed, batch_size=batch_size, folder=out / "labels", ctx=ctx, on_epoch=finished("relabel", "epochs"), progress=False)
             log["seconds"]["relabel"] = time.perf_counter() - t
     write_json(out / f"rank{ctx.rank}.json", log)
     ctx.barrier()
@@ -56,7 +56,7 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True)
     for name, default in dict(dataset="digits", mipc=30, num_crop=5, scale="0.25,1", ipc=3, alpha=5.0, beta=0.1, eps=0.5, epochs=5,
-                              seed=0, stages="pool,select,relabel", die_rank=-1, die_stage="", die_after=1).items():
+                              seed=0, stages="pool,select,relabel", die_rank=-1, die_stage="", die_after=1, batch_size=512).items():
         p.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     log = job(**vars(p.parse_args()))
     if log["rank"] == 0: print(json.dumps({k: v for k, v in log.items() if k != "round_bytes"}), flush=True)
