@@ -181,9 +181,8 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     n_cls, sources, records, checked = len(teacher.classes), [], [], []
     rows = [(n, n_cls) for n in sizes]                                   # each rank's logits per epoch
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
-        if e not in todo:                                                # a finished shard: its records (verified); its logits stay on disk
-            records.append(map_tensors(shard(e))[0]["records"].clone())    # a copy: a view would keep the whole shard mapped
-            sources.append(shard(e)); checked.append(shard(e)); continue
+        if e not in todo:                                                # a finished shard: read when a later stage needs it
+            sources.append(shard(e)); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine = shares[ctx.rank]
         lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
@@ -206,10 +205,23 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
             full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])
             lg = full
         ctx.barrier()
-        sources.append(lg if folder is None else shard(e)); records.append(rec)   # with a folder, only the shard's path is kept
-        if folder is not None and ctx.main: checked.append(shard(e))
+        sources.append(lg if folder is None else shard(e))             # with a folder, only the shard's path is kept
+        if folder is None: records.append(rec)
+        elif ctx.main: checked.append(shard(e))
         if on_epoch: on_epoch(e)
-    return SoftLabels(sources, torch.stack(records), dict(cfg, key=key, seconds=time.perf_counter() - t0), checked)
+    recs = torch.stack(records) if folder is None else _records_file(Path(folder), epochs, key, shard, checked, ctx)
+    return SoftLabels(sources, recs, dict(cfg, key=key, seconds=time.perf_counter() - t0), checked)
+
+def _records_file(folder:Path, epochs:int, key:str, shard, checked:list, ctx) -> Tensor:
+    "(E, N, 15) view records as a memory map of folder/records.safetensors, which rank 0 (re)builds from the epoch shards when it does not match `key` and E."
+    path, tag = folder / "records.safetensors", f"{key}:{epochs}"
+    if ctx.main and shard_key(path) != tag:
+        first = map_tensors(shard(0), verify=shard(0) not in checked)[0]["records"]
+        with TensorFileWriter(path, {"records": (first.dtype, (epochs, *first.shape))}, {"key": tag}) as w:
+            for e in range(epochs): w.write("records", e, map_tensors(shard(e), verify=shard(e) not in checked)[0]["records"][None])
+        checked += [shard(e) for e in range(epochs)]
+    ctx.barrier()
+    return map_tensors(path)[0]["records"]
 
 # %% ../nbs/06_labels.ipynb #a549ca4a
 def storage(epochs:int, images:int, classes:int, ratio:float=1.0, label_bytes:int=4, record_bytes:int=2 * len(RECORD_FIELDS)) -> dict:
