@@ -504,10 +504,18 @@ def replayed_views(c:Compressed) -> Tensor:
     "(N, E) bool: the (image, epoch) views a student trains on with these labels (the kept records where a store keeps a subset, else all)."
     return kept_records(c) if "epochs" in c.tensors else torch.ones(c.shape[:2], dtype=torch.bool)
 
+def _blocks(N:int, per_image:int, elements:int=1 << 22) -> list:
+    "Image ranges holding about `elements` numbers each (per_image per image): float64 temporaries stay ~32 MiB per block."
+    b = max(1, elements // max(per_image, 1))
+    return [(a, min(a + b, N)) for a in range(0, N, b)]
+
 def _view_kl(Y:Tensor, D:Tensor, T:float=4.0) -> Tensor:
-    "(N, E): KL(softmax(Y/T) ‖ softmax(D/T)) per view."
-    p, q = (Y.double() / T).log_softmax(-1), (D.double() / T).log_softmax(-1)
-    return (p.exp() * (p - q)).sum(-1)
+    "(N, E): KL(softmax(Y/T) ‖ softmax(D/T)) per view, computed a block of images at a time (float64 within the block)."
+    out = torch.empty(Y.shape[:2], dtype=torch.float64, device=Y.device)
+    for a, b in _blocks(len(Y), Y[0].numel() if len(Y) else 1):
+        p, q = (Y[a:b].double() / T).log_softmax(-1), (D[a:b].double() / T).log_softmax(-1)
+        out[a:b] = (p.exp() * (p - q)).sum(-1)
+    return out
 
 def faithful_views(Y:Tensor, c:Compressed, T:float=4.0, tol:float=0.01, decoded:Tensor|None=None) -> Tensor:
     "(N, E) bool: views a student replays whose decoded label has the uncompressed argmax and KL(T) ≤ `tol` from it."
@@ -537,7 +545,8 @@ def _payload(c) -> int: return sum(v.numel() * v.element_size() for v in c.tenso
 
 def _image_class(Y:Tensor, views:Tensor) -> Tensor:
     "(N,) the class each image's labels favour: argmax of its mean softmax over `views` ((N, E) bool)."
-    return (Y.softmax(-1) * views[..., None]).sum(1).argmax(-1)
+    return torch.cat([(Y[a:b].softmax(-1) * views[a:b, :, None]).sum(1).argmax(-1)
+                      for a, b in _blocks(len(Y), Y[0].numel() if len(Y) else 1)]) if len(Y) else torch.zeros(0, dtype=torch.long)
 
 def _guard_counts(Y, c, labels, D) -> dict:
     "What the hard-label guard measures on one chunk of images (decoded: D), as counts and sums that add up over chunks."
