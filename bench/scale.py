@@ -149,7 +149,7 @@ if __name__ == "__main__":
             for n in args.ranks_n:
                 each = [r["private_growth_MiB"] for r in per[n][s]]
                 st["per_n"][str(n)] = dict(single_private_growth_MiB=single[s, n]["private_growth_MiB"], rank_private_growth_MiB=each,
-                                           largest_rank_over_single=max(each) / single[s, n]["private_growth_MiB"],
+                                           largest_rank_over_single=max(each) / max(single[s, n]["private_growth_MiB"], 1e-9),
                                            single_file_growth_MiB=single[s, n]["file_growth_MiB"],
                                            rank_file_growth_MiB=[r["file_growth_MiB"] for r in per[n][s]],
                                            seconds_single=single[s, n]["seconds"], seconds_ranks=max(r["seconds"] for r in per[n][s]))

@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 from safetensors.torch import save
 from tqdm.auto import tqdm
-from .io import TensorFileWriter, atomic_write, changed, damaged, map_tensors, safetensors_header, sha256_file
-from .runtime import context, default_device
+from .io import TensorFileWriter, atomic_write, changed, damaged, map_tensors, safetensors_header, sha256_file, sweep_temporaries
+from .runtime import context, default_device, on_main
 
 # %% ../nbs/07_compress.ipynb #1dc60228
 def svt(X:Tensor, tau:Tensor, method:str="auto") -> Tensor:
@@ -633,10 +633,14 @@ def _write_joined(store:Compressed, # the joined store's dtypes and shapes (meta
 def _deliver(c:Compressed, out, ctx) -> Compressed:
     "The store as it is (out=None), or written to `out` by rank 0 and read back memory-mapped on every rank (its report kept)."
     if out is None: return c
-    if ctx.main: c.save(out)
-    ctx.barrier()
+    on_main(lambda: c.save(out), ctx)
     back = load_compressed(out); back.report.update(c.report)
     return back
+
+def _meta(c:Compressed) -> Compressed:
+    "The store's dtypes and shapes only (meta tensors), its params and report: what the ratio, the header and a join need."
+    return Compressed(c.codec, c.shape, {k: torch.empty(v.shape, dtype=v.dtype, device="meta") for k, v in c.tensors.items()}, c.params,
+                      dict(c.report))
 
 def _source(Y) -> tuple:
     "((N, E, C), read(a, b) → images a…b−1 as (n, E, C) float32 on the CPU) of a tensor or of SoftLabels (read epoch shard slices)."
@@ -664,6 +668,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
              ctx=None, # process context (default: this process's): the chunks are dealt over its ranks
              progress:bool=False, # a progress bar over the chunks
              out=None, # a file (shared by every rank): the store is written there chunk by chunk — no process holds it whole — and returned memory-mapped
+             meta_only:bool=False, # return only the store's dtypes, shapes, ratio and report (meta tensors): whether a ratio holds, in bounded memory
              **kwargs) -> Compressed:
     "Compress soft-label logits with `codec` to about `ratio`× fewer bytes than fp32 (measured: see `.ratio`), chunk by chunk of images."
     if codec not in CODECS and codec != "auto": raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS) + ['auto']}.")
@@ -680,6 +685,9 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
     for name in candidates if codec == "auto" else ():
         if name not in CODECS: raise ValueError(f"unknown codec {name!r} in `candidates`; choose from {sorted(CODECS)}.")
     dev, ctx = default_device(device), ctx or context()
+    if meta_only: out = None
+    if ctx.world > 1 and len(set(ctx.all_gather_object(out is not None))) > 1:
+        raise ValueError("`out` must be given on every rank or on none (the ranks write one store together).")
     per = max(1, chunk_bytes // (E * C * 4))
     bounds = [(a, min(a + per, N)) for a in range(0, N, per)]
     if len(bounds) == 1:                                                  # the whole set at once
@@ -687,7 +695,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
         if codec != "auto":
             c = _encode(Y.to(dev), ratio, codec, **kwargs).to("cpu")
             if labels is not None: _guard(Y, c, labels, ratio, c.decompress())
-            return _deliver(c, out, ctx)
+            return _meta(c) if meta_only else _deliver(c, out, ctx)
         best, scores = _auto(Y, ratio, labels, candidates, dev, **kwargs)
         sample = N
     elif codec == "auto":                                                 # chosen on a sample: 8 blocks spread over the set
@@ -704,16 +712,17 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} unreachable" for k, v in scores.items())
                 + (f"; chose {best.codec}" if best else "") + (f" (on {sample} of {N} images)" if sample < N else ""))
         if best is None: raise OutOfReach(f"no codec reaches {ratio}× on these labels: " + " | ".join(scores.values()))
-        if len(bounds) == 1: best.report["auto"] = dict(chosen=best.codec, faithful_share=scores); return _deliver(best, out, ctx)
+        if len(bounds) == 1:
+            best.report["auto"] = dict(chosen=best.codec, faithful_share=scores)
+            return _meta(best) if meta_only else _deliver(best, out, ctx)
         chosen = best.codec
     else: chosen = codec
     if chosen == "vq": raise ValueError(f"vq fits one codebook to all the labels, and these come in {len(bounds)} chunks of {per} images: "
                                         f"raise `chunk_bytes` to {N * E * C * 4} or choose another codec.")
     if ctx.world > 1: chosen = ctx.broadcast_object(chosen)              # every rank encodes with rank 0's choice
     chunks = None if out is None else Path(out).with_name(f".{Path(out).name}.chunks")   # each chunk's store, by the rank that encodes it
-    if chunks is not None:
-        if ctx.main: shutil.rmtree(chunks, ignore_errors=True)          # a killed run's chunks
-        ctx.barrier()
+    if chunks is not None:                                                # a killed run's chunks and temporaries
+        on_main(lambda: (shutil.rmtree(chunks, ignore_errors=True), sweep_temporaries(Path(out).parent, f".{Path(out).name}.*.tmp")), ctx)
     chunk_file = lambda i: chunks / f"chunk_{i:06d}.safetensors"
     target, index = ratio, dict(index_dtype=sparse_index_dtype(N * E * C)) if chosen.startswith("rpca") else {}
     try:
@@ -726,10 +735,8 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
                     kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
                     c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
                     n = None if labels is None else _guard_counts(y, c, labels[a:b], c.decompress())
-                    if chunks is not None:                                    # on disk; only its dtypes and shapes travel on
-                        c.save(chunk_file(i))
-                        c = Compressed(c.codec, c.shape, {k: torch.empty(v.shape, dtype=v.dtype, device="meta") for k, v in c.tensors.items()}, c.params)
-                    mine[i] = (c, n)
+                    if chunks is not None: c.save(chunk_file(i))              # on disk; only its dtypes and shapes travel on
+                    mine[i] = (_meta(c) if chunks is not None or meta_only else c, n)
             except ValueError as e: err = (isinstance(e, OutOfReach), str(e))
             if ctx.world > 1:                                                 # a rank's refusal reaches every rank (none waits alone)
                 got = ctx.all_gather_object((mine, err))
@@ -744,15 +751,11 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
         if labels is not None:
             n = {k: sum(mine[i][1][k] for i in range(len(bounds))) for k in mine[0][1]}   # in chunk order: the same sums on every rank
             store.report.update(_judge(n, chosen, ratio, E, labels.unique().numel()))
-    except BaseException:                                                 # a refused or failed run leaves no chunks behind
+        if codec == "auto": store.report["auto"] = dict(chosen=chosen, faithful_share=scores, sample_images=sample)
+        if chunks is None: return store
+        on_main(lambda: _write_joined(store, [chunk_file(i) for i in range(len(bounds))], Path(out)), ctx)   # its error reaches every rank
+    finally:                                                              # done, refused or failed: no chunks left behind
         if chunks is not None and ctx.main: shutil.rmtree(chunks, ignore_errors=True)
-        raise
-    if codec == "auto": store.report["auto"] = dict(chosen=chosen, faithful_share=scores, sample_images=sample)
-    if chunks is None: return store
-    if ctx.main:
-        _write_joined(store, [chunk_file(i) for i in range(len(bounds))], Path(out))
-        shutil.rmtree(chunks, ignore_errors=True)
-    ctx.barrier()
     back = load_compressed(out); back.report.update(store.report)
     return back
 
@@ -762,7 +765,7 @@ def largest_ratio(Y, # what `compress` takes: (N, E, C) logits or SoftLabels
                   steps:int=12, **kwargs) -> float|None:
     "The largest ratio (within ~1 %) at which `compress(Y, ratio, codec, labels)` succeeds, by bisection on the log scale; None if not even `low`. Each step is one `compress`: meant for the error a refused ratio gives."
     def ok(r):
-        try: compress(Y, r, codec, labels=labels, **kwargs); return True
+        try: compress(Y, r, codec, labels=labels, meta_only=True, **kwargs); return True   # no store is kept, whatever its size
         except OutOfReach: return False                                   # any other error is the input's: raised
     if not ok(low): return None
     lo, hi = low, high

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .io import cache_dir, sha256_file, write_json
+from .io import cache_dir, sha256_file, sweep_temporaries, write_json
 
 # %% ../nbs/02_data.ipynb #0d97e92f
 @dataclass
@@ -249,12 +249,7 @@ def _decoded_split(root:Path, classes:list, size:int, mode:str, progress:bool=Fa
            "read them into memory (on_disk=False)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(".*.tmp"):                      # left by a decode that was killed (same machine: its pid is gone)
-            try: pid = int(old.name.rsplit(".", 2)[-2])
-            except ValueError: continue
-            try: os.kill(pid, 0)
-            except ProcessLookupError: old.unlink(missing_ok=True)
-            except PermissionError: pass
+        sweep_temporaries(folder)                              # left by a decode that was killed (same machine: its pid is gone)
     except OSError as e: raise ValueError(f"cannot write the decoded copy of {root} in {folder} ({e}): {fix}.") from None
     need, free = n * ch * size * size, shutil.disk_usage(folder).free
     if need > 0.95 * free:

@@ -7,7 +7,7 @@ Docs: https://score-nb.github.io/score-nb/io.html.md"""
 # %% auto #0
 __all__ = ['SAFETENSORS_DTYPES', 'atomic_write', 'write_json', 'config_key', 'shard_key', 'sha256_file', 'file_manifest',
            'check_manifest', 'damaged', 'changed', 'tensors_digest', 'save_tensors', 'load_tensors',
-           'safetensors_header', 'map_tensors', 'TensorFileWriter', 'link_tree', 'cache_dir']
+           'safetensors_header', 'map_tensors', 'sweep_temporaries', 'TensorFileWriter', 'link_tree', 'cache_dir']
 
 # %% ../nbs/13_io.ipynb #6020a264
 import hashlib, json, math, os, shutil
@@ -115,7 +115,7 @@ def safetensors_header(specs:dict, # name → (dtype, shape) of each tensor
     "(header bytes, {name: (start, stop)} byte spans after the header) of the safetensors file holding tensors of these dtypes and shapes."
     order = sorted(specs, key=lambda k: (list(SAFETENSORS_DTYPES).index(specs[k][0]), k))   # by dtype (widest first), then name
     head, spans, at = {}, {}, 0
-    if metadata: head["__metadata__"] = dict(sorted(metadata.items()))
+    if metadata is not None: head["__metadata__"] = dict(sorted(metadata.items()))
     for k in order:
         dtype, shape = specs[k]
         n = math.prod(shape) * dtype.itemsize
@@ -147,6 +147,23 @@ def map_tensors(path, verify:bool=True) -> tuple:
     if verify and "sha256" in meta and tensors_digest(tensors) != meta["sha256"]: raise changed(path)
     return tensors, meta
 
+def _pwrite_all(fd:int, data, offset:int):
+    "Write all of `data` at `offset` (one pwrite may write less: at most ~2 GiB on Linux, or less on a filling disk)."
+    view = memoryview(data).cast("B")
+    while len(view):
+        n = os.pwrite(fd, view, offset)
+        if n <= 0: raise OSError(f"wrote nothing at offset {offset}: is the disk full?")
+        view, offset = view[n:], offset + n
+
+def sweep_temporaries(folder, pattern:str=".*.tmp"):
+    "Remove the temporaries (`.<name>.<pid>.tmp`, as `atomic_write` and `TensorFileWriter` name them) in `folder` whose writer process is gone."
+    for old in Path(folder).glob(pattern):
+        try: pid = int(old.name.rsplit(".", 2)[-2])
+        except ValueError: continue
+        try: os.kill(pid, 0)
+        except ProcessLookupError: old.unlink(missing_ok=True)
+        except PermissionError: pass                                     # another user's live process
+
 class TensorFileWriter:
     "A safetensors file written a block of rows at a time (`write`), any order; `close()` adds its checksum and renames it into place."
     def __init__(self, path, specs:dict, # name → (dtype, shape)
@@ -157,8 +174,10 @@ class TensorFileWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.fd = os.open(self.tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-        total = len(self.header) + max([b for _, b in self.spans.values()], default=0)
-        os.pwrite(self.fd, self.header, 0); os.ftruncate(self.fd, total)
+        try:
+            _pwrite_all(self.fd, self.header, 0)
+            os.ftruncate(self.fd, len(self.header) + max([b for _, b in self.spans.values()], default=0))
+        except BaseException: self.abort(); raise
 
     def write(self, name:str, row:int, block:torch.Tensor):
         "Put `block` (rows row… of tensor `name`, its dtype) at its place in the file."
@@ -167,16 +186,15 @@ class TensorFileWriter:
             raise ValueError(f"block {tuple(block.shape)} {block.dtype} at row {row} does not fit tensor {name!r} {tuple(shape)} {dtype}.")
         per = math.prod(shape[1:]) * dtype.itemsize
         data = block.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
-        os.pwrite(self.fd, data, len(self.header) + self.spans[name][0] + row * per)
+        _pwrite_all(self.fd, data, len(self.header) + self.spans[name][0] + row * per)
 
     def close(self) -> Path:
         "Checksum (from the written bytes), header, rename: the file appears whole under its name."
         try:
-            if self.digest:
-                os.fsync(self.fd)
+            if self.digest:                                              # the bytes as written (the page cache: no fsync needed)
                 d = tensors_digest(map_tensors(self.tmp, verify=False)[0])
                 header = self.header.replace(f'"sha256":"{_DIGEST_PLACEHOLDER}"'.encode(), f'"sha256":"{d}"'.encode())
-                os.pwrite(self.fd, header, 0)
+                _pwrite_all(self.fd, header, 0)
             os.close(self.fd); self.fd = None
             os.replace(self.tmp, self.path)
         finally: self.abort()

@@ -16,9 +16,9 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 from tqdm.auto import tqdm
-from .runtime import ProcessContext, context, default_device
+from .runtime import ProcessContext, context, default_device, on_main
 from .models import Teacher, forward_batches
-from .io import TensorFileWriter, config_key, damaged, map_tensors, shard_key
+from .io import TensorFileWriter, config_key, damaged, map_tensors, shard_key, sweep_temporaries
 from .pool import model_fingerprint, random_boxes, seeded_generator
 from .condense import CondensedSet
 
@@ -173,6 +173,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     shard = lambda e: Path(folder) / "epochs" / f"epoch_{e:05d}.safetensors"
     on_disk = ctx.broadcast_object(folder is not None if ctx.main else None)   # every rank takes the same collective
     if on_disk != (folder is not None): raise ValueError("`folder` must be given on every rank or on none.")
+    if folder is not None and ctx.main and (Path(folder) / "epochs").is_dir(): sweep_temporaries(Path(folder) / "epochs")   # a killed run's
     todo = set(ctx.broadcast_object([e for e in range(epochs) if folder is None or shard_key(shard(e)) != key] if ctx.main else None))
     batches = torch.arange(N).split(batch_size)
     shares = [batches[r::ctx.world] for r in range(ctx.world)]         # batch b goes to rank b % world
@@ -213,15 +214,22 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     return SoftLabels(sources, recs, dict(cfg, key=key, seconds=time.perf_counter() - t0), checked)
 
 def _records_file(folder:Path, epochs:int, key:str, shard, checked:list, ctx) -> Tensor:
-    "(E, N, 15) view records as a memory map of folder/records.safetensors, which rank 0 (re)builds from the epoch shards when it does not match `key` and E."
-    path, tag = folder / "records.safetensors", f"{key}:{epochs}"
-    if ctx.main and shard_key(path) != tag:
-        first = map_tensors(shard(0), verify=shard(0) not in checked)[0]["records"]
+    "(E, N, 15) view records as a memory map of folder/records_<E>.safetensors, which rank 0 (re)builds from the epoch shards unless it has their `key`."
+    path, tag = folder / f"records_{epochs:05d}.safetensors", f"{key}:{epochs}"
+    def build():
+        try:
+            if shard_key(path) == tag: return
+        except ValueError: pass                                          # a damaged records file: derived data, rebuilt
+        read = lambda e: map_tensors(shard(e), verify=shard(e) not in checked)[0]["records"]   # each shard verified once
+        first = read(0)
         with TensorFileWriter(path, {"records": (first.dtype, (epochs, *first.shape))}, {"key": tag}) as w:
-            for e in range(epochs): w.write("records", e, map_tensors(shard(e), verify=shard(e) not in checked)[0]["records"][None])
-        checked += [shard(e) for e in range(epochs)]
-    ctx.barrier()
-    return map_tensors(path)[0]["records"]
+            w.write("records", 0, first[None])
+            for e in range(1, epochs): w.write("records", e, read(e)[None])
+        checked.extend(shard(e) for e in range(epochs))
+    on_main(build, ctx)
+    records, meta = map_tensors(path)
+    if meta.get("key") != tag: raise ValueError(f"{path} changed while this run read it (another relabel of this folder?): rerun.")
+    return records["records"]
 
 # %% ../nbs/06_labels.ipynb #a549ca4a
 def storage(epochs:int, images:int, classes:int, ratio:float=1.0, label_bytes:int=4, record_bytes:int=2 * len(RECORD_FIELDS)) -> dict:
