@@ -20,7 +20,7 @@ from torch import Tensor
 from safetensors.torch import save
 from tqdm.auto import tqdm
 from .io import TensorFileWriter, atomic_write, changed, damaged, map_tensors, safetensors_header, sha256_file, sweep_temporaries
-from .runtime import context, default_device, on_main
+from .runtime import context, default_device, limit_heap_growth, on_main
 
 # %% ../nbs/07_compress.ipynb #1dc60228
 def svt(X:Tensor, tau:Tensor, method:str="auto") -> Tensor:
@@ -685,6 +685,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
     for name in candidates if codec == "auto" else ():
         if name not in CODECS: raise ValueError(f"unknown codec {name!r} in `candidates`; choose from {sorted(CODECS)}.")
     dev, ctx = default_device(device), ctx or context()
+    limit_heap_growth()                                                   # chunk after chunk, private memory stays flat
     if meta_only: out = None
     if ctx.world > 1 and len(set(ctx.all_gather_object(out is not None))) > 1:
         raise ValueError("`out` must be given on every rank or on none (the ranks write one store together).")

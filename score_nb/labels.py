@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 from tqdm.auto import tqdm
-from .runtime import ProcessContext, context, default_device, on_main
+from .runtime import ProcessContext, context, default_device, limit_heap_growth, on_main
 from .models import Teacher, forward_batches
 from .io import TensorFileWriter, config_key, damaged, map_tensors, shard_key, sweep_temporaries
 from .pool import model_fingerprint, random_boxes, seeded_generator
@@ -168,6 +168,7 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
             progress:bool=True) -> SoftLabels:
     "Teacher logits on one recorded view per image per epoch; resumable per epoch when `folder` is given; sharded by whole batches."
     ctx, t0 = ctx or context(), time.perf_counter()
+    limit_heap_growth()                                                   # epoch after epoch, private memory stays flat
     cfg, key = _labels_config(cs, teacher, epochs, seed, crop_scale, flip, cutmix)
     N, H, W = len(cs.images), *cs.images.shape[-2:]
     shard = lambda e: Path(folder) / "epochs" / f"epoch_{e:05d}.safetensors"

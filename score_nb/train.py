@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 from tqdm.auto import tqdm
-from .runtime import default_device
+from .runtime import default_device, limit_heap_growth
 from .data import ImageDataset, per_class_take
 from .models import create_classifier, forward_batches
 from .condense import CondensedSet
@@ -91,7 +91,7 @@ def train_student(cs:CondensedSet, labels, # SoftLabels, a Compressed store of t
                   on_eval=None, # called with the History after each evaluation (live plots, early stopping by raising)
                   **model_kwargs) -> History:
     "Train a student on `cs` replaying each sample's recorded view per epoch; returns its History (final-epoch accuracy)."
-    dev = default_device(device)
+    dev = default_device(device); limit_heap_growth()
     N, C = len(cs.images), len(cs.classes)
     if labels is None and records is None: raise ValueError("hard-label training needs the view `records` (e.g. soft_labels.records).")
     recs = records if records is not None else labels.records if isinstance(labels, SoftLabels) else None
