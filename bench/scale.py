@@ -105,9 +105,11 @@ def run(stage:str, n:int, args, world:int=1, separate:bool=False) -> list:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     cmd = ([sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={world}", __file__] if world > 1
            else [sys.executable, __file__]) + flags
+    Path(args.work).mkdir(parents=True, exist_ok=True)
+    for old in Path(args.work).glob(f"result-{stage}-{n}-w{world}-r*.json"): old.unlink()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode: sys.exit(f"{stage} at N = {n} on {world} process(es) failed:\n{p.stderr[-3000:]}")
-    rows = [json.loads(l.split("RESULT ", 1)[1]) for l in p.stdout.splitlines() if "RESULT " in l]
+    rows = [json.loads(f.read_text()) for f in Path(args.work).glob(f"result-{stage}-{n}-w{world}-r*.json")]
     for r in rows: print(json.dumps(r), flush=True)
     return sorted(rows, key=lambda r: r["rank"])
 
@@ -125,12 +127,17 @@ if __name__ == "__main__":
     ap.add_argument("--world-tag", default="1", help=argparse.SUPPRESS)
     ap.add_argument("--separate", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--keep", action="store_true", help="keep the label shards")
+    ap.add_argument("--reuse-log", help="take the one-process rows from the log (stdout) of an earlier run instead of rerunning them")
     args = ap.parse_args()
     if args.one:
-        print("RESULT " + json.dumps(one(args.one, args.images, args)), flush=True); sys.exit(0)
+        row = one(args.one, args.images, args)                            # one file per rank: ranks share one stdout
+        Path(args.work, f"result-{args.one}-{args.images}-w{row['world']}-r{row['rank']}.json").write_text(json.dumps(row)); sys.exit(0)
     import shutil
     rows = []
-    for n in args.n:
+    if args.reuse_log:                                                   # the one-process rows of an earlier run of this script
+        rows = [json.loads(l) for l in Path(args.reuse_log).read_text().splitlines() if l.startswith('{"stage"')]
+        rows = [r for r in rows if r["world"] == 1 and r["n"] in args.n]
+    for n in [] if args.reuse_log else args.n:
         for stage in ("relabel", "compress", "train") + (("stacked",) if n <= args.stacked_max else ()):
             rows += run(stage, n, args)
         if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}", ignore_errors=True)
@@ -175,7 +182,8 @@ if __name__ == "__main__":
                             cuda=torch.cuda.is_available(), threads=1),
                setting=dict(classes=CLASSES, image_size=SIZE, epochs=args.epochs, codec=args.codec, ratio=args.ratio,
                             train_epochs=args.train_epochs, teacher="untrained ConvNet width 16 depth 2", data="synthetic noise",
-                            command="python bench/scale.py " + " ".join(sys.argv[1:])),
+                            command="python bench/scale.py " + " ".join(sys.argv[1:]),
+                            one_process_rows=f"from the log of an earlier run ({args.reuse_log})" if args.reuse_log else "this run"),
                rows=rows, growth=growth, stacked_reference=stacked, extrapolated_to_imagenet_ipc50=extrapolated, ranks=ranks)
     print(json.dumps(dict(growth=growth, ranks={k: v for k, v in (ranks or {}).items() if k != "rows"},
                           extrapolated_to_imagenet_ipc50=extrapolated), indent=1))
