@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 CLASSES, SIZE = 1000, 16
+STAGES = ("relabel", "compress", "train", "stacked")
 
 def status_MiB(field:str) -> float:
     "A field of /proc/self/status (VmRSS, RssAnon, RssFile), MiB."
@@ -127,18 +128,26 @@ if __name__ == "__main__":
     ap.add_argument("--world-tag", default="1", help=argparse.SUPPRESS)
     ap.add_argument("--separate", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--keep", action="store_true", help="keep the label shards")
+    ap.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
+                    help="rerun only these stages; the other stages' rows (one process and ranks) are kept from --out")
     ap.add_argument("--reuse-log", help="take the one-process rows from the log (stdout) of an earlier run instead of rerunning them")
     args = ap.parse_args()
     if args.one:
         row = one(args.one, args.images, args)                            # one file per rank: ranks share one stdout
         Path(args.work, f"result-{args.one}-{args.images}-w{row['world']}-r{row['rank']}.json").write_text(json.dumps(row)); sys.exit(0)
     import shutil
-    rows = []
+    rows, kept = [], {}
+    if set(args.stages) != set(STAGES):                                 # the stages not rerun: their rows from the file this run updates
+        if not (args.out and Path(args.out).is_file()): sys.exit("--stages (a subset) needs --out: an earlier result file to update")
+        old = json.loads(Path(args.out).read_text())
+        keep = lambda r: r["stage"] not in args.stages and r["n"] in args.n
+        rows = [r for r in old["rows"] if keep(r)]
+        kept = dict(command=old["setting"]["command"], rows=[r for r in (old.get("ranks") or {}).get("rows", []) if keep(r)])
     if args.reuse_log:                                                   # the one-process rows of an earlier run of this script
         rows = [json.loads(l) for l in Path(args.reuse_log).read_text().splitlines() if l.startswith('{"stage"')]
         rows = [r for r in rows if r["world"] == 1 and r["n"] in args.n]
     for n in [] if args.reuse_log else args.n:
-        for stage in ("relabel", "compress", "train") + (("stacked",) if n <= args.stacked_max else ()):
+        for stage in [s for s in STAGES if s in args.stages and (s != "stacked" or n <= args.stacked_max)]:
             rows += run(stage, n, args)
         if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}", ignore_errors=True)
     ranks = None
@@ -147,7 +156,9 @@ if __name__ == "__main__":
         if missing := [n for n in args.ranks_n if ("relabel", n) not in single]: sys.exit(f"--ranks-n {missing}: not in --n")
         per = {}
         for n in args.ranks_n:
-            per[n] = {s: run(s, n, args, world=args.ranks, separate=True) for s in ("relabel", "compress")}
+            per[n] = {s: run(s, n, args, world=args.ranks, separate=True) if s in args.stages else
+                         sorted((r for r in kept["rows"] if r["stage"] == s and r["n"] == n), key=lambda r: r["rank"])
+                      for s in ("relabel", "compress")}
             if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}-w{args.ranks}", ignore_errors=True)
         ranks = dict(n=args.ranks_n, world=args.ranks, backend="gloo", threads_per_process=1, stages={})
         lo, hi = min(args.ranks_n), max(args.ranks_n)
@@ -183,7 +194,8 @@ if __name__ == "__main__":
                setting=dict(classes=CLASSES, image_size=SIZE, epochs=args.epochs, codec=args.codec, ratio=args.ratio,
                             train_epochs=args.train_epochs, teacher="untrained ConvNet width 16 depth 2", data="synthetic noise",
                             command="python bench/scale.py " + " ".join(sys.argv[1:]),
-                            one_process_rows=f"from the log of an earlier run ({args.reuse_log})" if args.reuse_log else "this run"),
+                            one_process_rows=f"from the log of an earlier run ({args.reuse_log})" if args.reuse_log else "this run",
+                            stages_rerun=args.stages, **({"other_stages_from": kept["command"]} if kept else {})),
                rows=rows, growth=growth, stacked_reference=stacked, extrapolated_to_imagenet_ipc50=extrapolated, ranks=ranks)
     print(json.dumps(dict(growth=growth, ranks={k: v for k, v in (ranks or {}).items() if k != "rows"},
                           extrapolated_to_imagenet_ipc50=extrapolated), indent=1))

@@ -167,16 +167,27 @@ def sweep_temporaries(folder, pattern:str=".*.tmp"):
 class TensorFileWriter:
     "A safetensors file written a block of rows at a time (`write`), any order; `close()` adds its checksum and renames it into place."
     def __init__(self, path, specs:dict, # name → (dtype, shape)
-                 metadata:dict|None=None, digest:bool=True): # digest: put `tensors_digest` in the metadata (as `save_tensors`)
-        self.path, self.specs, self.digest = Path(path), dict(specs), digest
+                 metadata:dict|None=None, digest:bool=True, # digest: put `tensors_digest` in the metadata (as `save_tensors`)
+                 temporary=None): # another process's writer's `tmp` (same path, specs, metadata): add rows to its file
+        self.path, self.specs, self.digest, self.owner = Path(path), dict(specs), digest, temporary is None
         if digest: metadata = {**(metadata or {}), "sha256": _DIGEST_PLACEHOLDER}
         self.header, self.spans = safetensors_header(self.specs, metadata)
+        size = len(self.header) + max([b for _, b in self.spans.values()], default=0)
+        if not self.owner:
+            self.tmp, self.fd = Path(temporary), None
+            try: self.fd = os.open(self.tmp, os.O_WRONLY)
+            except OSError as e: raise damaged(self.tmp, e) from None
+            with open(self.tmp, "rb") as f: head = f.read(len(self.header))
+            if head != self.header or self.tmp.stat().st_size != size:
+                self.abort()
+                raise ValueError(f"{self.tmp} was not started for these tensors and metadata: give every process the same specs.")
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.fd = os.open(self.tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             _pwrite_all(self.fd, self.header, 0)
-            os.ftruncate(self.fd, len(self.header) + max([b for _, b in self.spans.values()], default=0))
+            os.ftruncate(self.fd, size)
         except BaseException: self.abort(); raise
 
     def write(self, name:str, row:int, block:torch.Tensor):
@@ -188,8 +199,10 @@ class TensorFileWriter:
         data = block.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
         _pwrite_all(self.fd, data, len(self.header) + self.spans[name][0] + row * per)
 
-    def close(self) -> Path:
-        "Checksum (from the written bytes), header, rename: the file appears whole under its name."
+    def close(self) -> Path|None:
+        "Checksum (from the written bytes), header, rename: the file appears whole under its name. (Another process's part: closed.)"
+        if not self.owner:
+            self.abort(); return None
         try:
             if self.digest:                                              # the bytes as written (the page cache: no fsync needed)
                 d = tensors_digest(map_tensors(self.tmp, verify=False)[0])
@@ -201,9 +214,9 @@ class TensorFileWriter:
         return self.path
 
     def abort(self):
-        "Drop the temporary file (a writer not closed leaves nothing under the final name)."
+        "Drop the temporary file (a writer not closed leaves nothing under the final name); another process's part only closes."
         if self.fd is not None: os.close(self.fd); self.fd = None
-        self.tmp.unlink(missing_ok=True)
+        if self.owner: self.tmp.unlink(missing_ok=True)
     def __enter__(self): return self
     def __exit__(self, kind, *_):
         if kind is None: self.close()

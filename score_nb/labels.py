@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 from tqdm.auto import tqdm
-from .runtime import ProcessContext, context, default_device, limit_heap_growth, on_main
+from .runtime import ProcessContext, context, default_device, limit_heap_growth, on_all, on_main
 from .models import Teacher, forward_batches
 from .io import TensorFileWriter, config_key, damaged, map_tensors, shard_key, sweep_temporaries
 from .pool import model_fingerprint, random_boxes, seeded_generator
@@ -181,27 +181,30 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
     sizes = [sum(len(b) for b in share) for share in shares]
     order = torch.cat([torch.cat(share) for share in shares if share])  # the image of each gathered row, rank by rank
     n_cls, sources, records, checked = len(teacher.classes), [], [], []
-    rows = [(n, n_cls) for n in sizes]                                   # each rank's logits per epoch
     for e in tqdm(range(epochs), desc="relabel: epochs", disable=not (progress and ctx.main)):
         if e not in todo:                                                # a finished shard: read when a later stage needs it
             sources.append(shard(e)); continue
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
-        mine = shares[ctx.rank]
-        lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
-        if folder is not None:   # rank 0 writes each rank's logits into the shard as they arrive, one rank's at a time
-            w = TensorFileWriter(shard(e), {"logits": (torch.float32, (N, n_cls)), "records": (rec.dtype, tuple(rec.shape))},
-                                 {"key": key}) if ctx.main else None
-            def take(r, block):
-                at = 0
-                for b in shares[r]: w.write("logits", int(b[0]), block[at:at + len(b)].float().cpu()); at += len(b)
+        mine, lg = shares[ctx.rank], None
+        if folder is not None:   # every rank writes each of its batches into the shard rank 0 started, as it is computed
+            specs = {"logits": (torch.float32, (N, n_cls)), "records": (rec.dtype, tuple(rec.shape))}
+            owner = on_main(lambda: TensorFileWriter(shard(e), specs, {"key": key}), ctx)
+            started = ctx.broadcast_object(str(owner.tmp) if ctx.main else None)
+            part = owner if ctx.main else None
+            def write_mine():
+                nonlocal part
+                if part is None: part = TensorFileWriter(shard(e), specs, {"key": key}, temporary=started)
+                if ctx.main: part.write("records", 0, rec)
+                for b in mine: part.write("logits", int(b[0]), _view_logits(cs, teacher, rec, b, batch_size, device).float())
+                if not ctx.main: part.close()
             try:
-                if w is not None: w.write("records", 0, rec)
-                ctx.gather_each(lg.float(), rows, take)
-                if w is not None: w.close()
+                on_all(write_mine, ctx)                                   # a failed rank stops every rank: no half-written shard
+                on_main(lambda: owner.close(), ctx)
             finally:
-                if w is not None: w.abort()
-            lg = None
-        elif ctx.world > 1:      # in memory: every rank keeps every epoch
+                if part is not None: part.abort()
+        else:
+            lg = torch.cat([_view_logits(cs, teacher, rec, b, batch_size, device) for b in mine]) if mine else torch.zeros(0, n_cls)
+        if folder is None and ctx.world > 1:      # in memory: every rank keeps every epoch
             got = ctx.all_gather(F.pad(lg, (0, 0, 0, max(sizes) - len(lg))))
             full = torch.empty(N, n_cls)
             full[order] = torch.cat([g[:n].cpu() for g, n in zip(got, sizes)])

@@ -6,7 +6,7 @@ Docs: https://score-nb.github.io/score-nb/runtime.html.md"""
 
 # %% auto #0
 __all__ = ['default_device', 'limit_heap_growth', 'launched', 'ProcessContext', 'context', 'init', 'shutdown', 'dist_map',
-           'on_main', 'main_first', 'ThreadRanks']
+           'on_main', 'on_all', 'main_first', 'ThreadRanks']
 
 # %% ../nbs/12_runtime.ipynb #15206f6b
 import os
@@ -72,22 +72,6 @@ class ProcessContext:
         dist.all_gather(out, x)
         return out
 
-    def gather_each(self, t:Tensor, # this rank's tensor
-                    shapes:list, # every rank's tensor shape (in rank order; `t`'s dtype)
-                    take, # take(rank, tensor): called on rank `dst` for every rank in turn
-                    dst:int=0):
-        "Rank `dst` takes every rank's `t`, one rank's at a time (point to point: it never holds two ranks' tensors); the others send theirs."
-        if not self.active: take(self.rank, t); return
-        x = (t.to(self.device) if self.backend == "nccl" else t.cpu()).contiguous()
-        if self.rank != dst:
-            if x.numel(): dist.send(x, dst=dst)
-            return
-        for r in range(self.world):
-            if r == dst: take(r, t); continue
-            buf = torch.empty(shapes[r], dtype=x.dtype, device=x.device)
-            if buf.numel(): dist.recv(buf, src=r)
-            take(r, buf)
-
     def all_gather_object(self, obj) -> list:
         "Every rank's picklable `obj`, in rank order."
         if not self.active: return [obj]
@@ -146,6 +130,20 @@ def on_main(compute, # compute() → a result (rank 0's only)
     if said is not None: raise RuntimeError(f"rank 0 failed, so this rank stops too: {said}")
     return out
 
+def on_all(compute, # compute() → this rank's result
+           ctx:ProcessContext|None=None):
+    "compute() on every rank, then every rank goes on together; an error on any rank is raised on every rank."
+    ctx = ctx or context()
+    if not ctx.active: return compute()
+    out, err = None, None
+    try: out = compute()
+    except Exception as e: err = e
+    said = ctx.all_gather_object(None if err is None else f"{type(err).__name__}: {err}")
+    if err is not None: raise err
+    if failed := [(r, m) for r, m in enumerate(said) if m is not None]:
+        raise RuntimeError(f"rank {failed[0][0]} failed, so this rank stops too: {failed[0][1]}")
+    return out
+
 def main_first(compute, # compute() → a result; on ranks > 0 it should find rank 0's files
                ctx:ProcessContext|None=None):
     "compute() on rank 0, then on the other ranks (after rank 0 finished: an error there stops every rank)."
@@ -171,10 +169,6 @@ class ThreadRanks:
             def active(self): return True
             def barrier(self): me.bar.wait()
             def all_gather(self, t): return [x.clone() for x in me._exchange(self.rank, t)]
-            def gather_each(self, t, shapes, take, dst=0):
-                got = me._exchange(self.rank, t)
-                if self.rank == dst:
-                    for r, x in enumerate(got): take(r, x.clone())
             def all_gather_object(self, obj): return me._exchange(self.rank, obj)
             def broadcast_object(self, obj, src=0): return me._exchange(self.rank, obj)[src]
         return ThreadContext(rank, self.world, device=default_device())
