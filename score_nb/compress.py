@@ -367,13 +367,14 @@ def _ragged(ptr:Tensor, count:Tensor) -> tuple:
     return owner, ptr.repeat_interleave(count) + torch.arange(len(owner), device=count.device) - first
 
 def _record_of(c) -> Tensor:
-    "(N, E) long: the kept record of each (image, epoch) in a store that keeps a subset of views, −1 where pruned."
+    "(N, E) int32 (int64 past 2³¹ records): the kept record of each (image, epoch) in a store that keeps a subset of views, −1 where pruned."
     def make():
         N, E, _ = c.shape
         t, dev = c.tensors, c.device
         per = t["per_image"].long()
-        table = torch.full((N, E), -1, dtype=torch.long, device=dev)
-        table[torch.arange(N, device=dev).repeat_interleave(per), t["epochs"].long()] = torch.arange(int(per.sum()), device=dev)
+        dtype = torch.int32 if len(t["epochs"]) < 2**31 else torch.long
+        table = torch.full((N, E), -1, dtype=dtype, device=dev)
+        table[torch.arange(N, device=dev).repeat_interleave(per), t["epochs"].long()] = torch.arange(int(per.sum()), dtype=dtype, device=dev)
         return table
     return _memo(c, "record_of", make)
 
@@ -443,15 +444,16 @@ def _rows_lowrank(c, image, epoch):
     return out
 
 def replayed_epochs(c) -> Tensor:
-    "(E, N) long: the epoch whose record image i replays at epoch e — e itself, or for a store that keeps a subset of views one of the image's kept records in turn (as its decoder does)."
+    "(E, N) int32: the epoch whose record image i replays at epoch e — e itself, or for a store that keeps a subset of views one of the image's kept records in turn (as its decoder does)."
     N, E, _ = c.shape
-    ar = torch.arange(E)
-    if "epochs" not in c.tensors: return ar[:, None].expand(E, N)
-    kept = kept_records(c)
-    per = kept.sum(1)
-    order = torch.sort(kept.double(), dim=1, descending=True, stable=True).indices[:, :max(int(per.max()), 1)]   # kept epochs first
-    src = order.gather(1, ar[None].expand(N, E) % per[:, None].clamp_min(1))  # the reused record per epoch
-    return torch.where(kept, ar[None].expand(N, E), src).T.contiguous()
+    if "epochs" not in c.tensors: return torch.arange(E, dtype=torch.int32)[:, None].expand(E, N)
+    per, kept_epoch = c.tensors["per_image"].long().cpu(), c.tensors["epochs"].cpu().int()   # each image's kept epochs, in store order
+    starts, kept = torch.cumsum(per, 0) - per, kept_records(c)
+    out = torch.empty(E, N, dtype=torch.int32)
+    for e in range(E):                                   # an epoch at a time: (N,) temporaries only (at IN-1K IPC 50 an (N, E) long is 120 MB)
+        reuse = kept_epoch[(starts + e % per.clamp_min(1)).clamp_max(max(len(kept_epoch) - 1, 0))] if len(kept_epoch) else 0
+        out[e] = torch.where(kept[:, e], e, torch.where(per > 0, reuse, 0))   # the decoder's turn: record (e mod kept) of the image
+    return out
 
 @dataclass(frozen=True)
 class Codec:
