@@ -72,14 +72,17 @@ def one(stage:str, n:int, args) -> dict:
     ctx = init()
     ds, cs, teacher = setup(n)
     work = Path(args.work) / (f"n{n}" if ctx.world == 1 and not args.separate else f"n{n}-w{args.world_tag}")
-    store = work / f"{args.codec}-{args.ratio:g}x.safetensors"
+    store = work / f"{args.codec}-{args.ratio:g}x-e{args.epochs}.safetensors"
     out = dict(stage=stage, n=n, epochs=args.epochs, classes=CLASSES, world=ctx.world, rank=ctx.rank)
     label = lambda: relabel(cs, teacher, epochs=args.epochs, folder=work / "labels", batch_size=1024, ctx=ctx, progress=False)
     mem = Sampler()
     if stage == "relabel":
         t0 = time.perf_counter(); soft = label(); out["seconds"] = time.perf_counter() - t0
     else:
-        soft = label(); ctx.barrier(); mem.reset()                       # the shards exist: read their records, then measure
+        soft = label()
+        if stage == "train" and not store.is_file():                     # (--stages train alone) a store to train on, not measured
+            compress(soft, args.ratio, args.codec, labels=cs.labels, ctx=ctx, out=store)
+        ctx.barrier(); mem.reset()                                       # the shards exist: read their records, then measure
         t0 = time.perf_counter()
         if stage == "compress":
             c = compress(soft, args.ratio, args.codec, labels=cs.labels, ctx=ctx, out=store)
@@ -140,9 +143,16 @@ if __name__ == "__main__":
     if set(args.stages) != set(STAGES):                                 # the stages not rerun: their rows from the file this run updates
         if not (args.out and Path(args.out).is_file()): sys.exit("--stages (a subset) needs --out: an earlier result file to update")
         old = json.loads(Path(args.out).read_text())
+        now = dict(classes=CLASSES, image_size=SIZE, epochs=args.epochs, codec=args.codec, ratio=args.ratio, train_epochs=args.train_epochs)
+        if differ := {k: (old["setting"].get(k), v) for k, v in now.items() if old["setting"].get(k) != v}:
+            sys.exit(f"--stages: {args.out} was measured with other settings (theirs, these): {differ}; rerun every stage")
+        if args.ranks > 1 and (old.get("ranks") or {}).get("world") not in (None, args.ranks):
+            sys.exit(f"--stages: {args.out}'s ranks rows are for {old['ranks']['world']} ranks, not {args.ranks}")
         keep = lambda r: r["stage"] not in args.stages and r["n"] in args.n
         rows = [r for r in old["rows"] if keep(r)]
-        kept = dict(command=old["setting"]["command"], rows=[r for r in (old.get("ranks") or {}).get("rows", []) if keep(r)])
+        if missing := sorted({(s, n) for s in STAGES for n in args.n if s not in args.stages and s != "stacked"} - {(r["stage"], r["n"]) for r in rows}):
+            sys.exit(f"--stages: {args.out} has no rows for {missing}; rerun those stages too")
+        kept = dict(command=old["setting"]["command"], ranks=old.get("ranks"), rows=[r for r in (old.get("ranks") or {}).get("rows", []) if keep(r)])
     if args.reuse_log:                                                   # the one-process rows of an earlier run of this script
         rows = [json.loads(l) for l in Path(args.reuse_log).read_text().splitlines() if l.startswith('{"stage"')]
         rows = [r for r in rows if r["world"] == 1 and r["n"] in args.n]
@@ -150,7 +160,7 @@ if __name__ == "__main__":
         for stage in [s for s in STAGES if s in args.stages and (s != "stacked" or n <= args.stacked_max)]:
             rows += run(stage, n, args)
         if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}", ignore_errors=True)
-    ranks = None
+    ranks = kept.get("ranks") if args.ranks <= 1 else None            # (--stages without --ranks: the file's ranks section stays)
     if args.ranks > 1:                                                   # W ranks at each --ranks-n, beside the one-process rows above
         single = {(r["stage"], r["n"]): r for r in rows}
         if missing := [n for n in args.ranks_n if ("relabel", n) not in single]: sys.exit(f"--ranks-n {missing}: not in --n")

@@ -175,10 +175,13 @@ class TensorFileWriter:
         size = len(self.header) + max([b for _, b in self.spans.values()], default=0)
         if not self.owner:
             self.tmp, self.fd = Path(temporary), None
-            try: self.fd = os.open(self.tmp, os.O_WRONLY)
-            except OSError as e: raise damaged(self.tmp, e) from None
-            with open(self.tmp, "rb") as f: head = f.read(len(self.header))
-            if head != self.header or self.tmp.stat().st_size != size:
+            try:
+                self.fd = os.open(self.tmp, os.O_WRONLY)
+                with open(self.tmp, "rb") as f: head = f.read(len(self.header))
+                same = head == self.header and os.fstat(self.fd).st_size == size
+            except OSError as e:
+                self.abort(); raise damaged(self.tmp, e) from None
+            if not same:
                 self.abort()
                 raise ValueError(f"{self.tmp} was not started for these tensors and metadata: give every process the same specs.")
             return
@@ -199,12 +202,16 @@ class TensorFileWriter:
         data = block.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
         _pwrite_all(self.fd, data, len(self.header) + self.spans[name][0] + row * per)
 
-    def close(self) -> Path|None:
-        "Checksum (from the written bytes), header, rename: the file appears whole under its name. (Another process's part: closed.)"
+    def close(self, shared:bool=False # other processes wrote parts (they closed theirs first): read what they wrote, not a cached page
+             ) -> Path|None:
+        "Checksum (from the written bytes), header, rename: the file appears whole under its name. (Another process's part: flushed and closed.)"
         if not self.owner:
+            if self.fd is not None: os.fsync(self.fd)                    # on the file server before the owner reads it (NFS)
             self.abort(); return None
         try:
-            if self.digest:                                              # the bytes as written (the page cache: no fsync needed)
+            if shared:                                                   # this host's pages of the file may predate the parts' writes
+                os.fsync(self.fd); os.posix_fadvise(self.fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            if self.digest:                                              # the bytes as written (one process: its page cache, no fsync)
                 d = tensors_digest(map_tensors(self.tmp, verify=False)[0])
                 header = self.header.replace(f'"sha256":"{_DIGEST_PLACEHOLDER}"'.encode(), f'"sha256":"{d}"'.encode())
                 _pwrite_all(self.fd, header, 0)

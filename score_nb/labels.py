@@ -187,19 +187,21 @@ def relabel(cs:CondensedSet, teacher:Teacher, epochs:int=300, seed:int=0, crop_s
         rec = draw_records(N, H, W, epoch_generator(seed, e), crop_scale, flip, cutmix)
         mine, lg = shares[ctx.rank], None
         if folder is not None:   # every rank writes each of its batches into the shard rank 0 started, as it is computed
-            specs = {"logits": (torch.float32, (N, n_cls)), "records": (rec.dtype, tuple(rec.shape))}
-            owner = on_main(lambda: TensorFileWriter(shard(e), specs, {"key": key}), ctx)
-            started = ctx.broadcast_object(str(owner.tmp) if ctx.main else None)
-            part = owner if ctx.main else None
-            def write_mine():
+            specs, part = {"logits": (torch.float32, (N, n_cls)), "records": (rec.dtype, tuple(rec.shape))}, None
+            def start():
                 nonlocal part
-                if part is None: part = TensorFileWriter(shard(e), specs, {"key": key}, temporary=started)
+                part = TensorFileWriter(shard(e), specs, {"key": key})
+                return part.tmp.name
+            def write_mine(name):
+                nonlocal part
+                if part is None: part = TensorFileWriter(shard(e), specs, {"key": key}, temporary=shard(e).with_name(name))
                 if ctx.main: part.write("records", 0, rec)
                 for b in mine: part.write("logits", int(b[0]), _view_logits(cs, teacher, rec, b, batch_size, device).float())
                 if not ctx.main: part.close()
             try:
-                on_all(write_mine, ctx)                                   # a failed rank stops every rank: no half-written shard
-                on_main(lambda: owner.close(), ctx)
+                name = ctx.broadcast_object(on_main(start, ctx))          # the temporary's name (each rank joins its own folder path)
+                on_all(lambda: write_mine(name), ctx)                     # a failed rank stops every rank: no half-written shard
+                on_main(lambda: part.close(shared=ctx.world > 1), ctx)
             finally:
                 if part is not None: part.abort()
         else:
