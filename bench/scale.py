@@ -160,13 +160,15 @@ if __name__ == "__main__":
         for stage in [s for s in STAGES if s in args.stages and (s != "stacked" or n <= args.stacked_max)]:
             rows += run(stage, n, args)
         if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}", ignore_errors=True)
-    ranks = kept.get("ranks") if args.ranks <= 1 else None            # (--stages without --ranks: the file's ranks section stays)
+    ranks, old_ranks, ranks_given = None, kept.get("ranks"), args.ranks > 1
+    if not ranks_given and old_ranks:                                    # --stages without --ranks: the file's ranks rows, summarised again
+        args.ranks, args.ranks_n = old_ranks["world"], old_ranks["n"]
     if args.ranks > 1:                                                   # W ranks at each --ranks-n, beside the one-process rows above
         single = {(r["stage"], r["n"]): r for r in rows}
         if missing := [n for n in args.ranks_n if ("relabel", n) not in single]: sys.exit(f"--ranks-n {missing}: not in --n")
         per = {}
         for n in args.ranks_n:
-            per[n] = {s: run(s, n, args, world=args.ranks, separate=True) if s in args.stages else
+            per[n] = {s: run(s, n, args, world=args.ranks, separate=True) if s in args.stages and ranks_given else
                          sorted((r for r in kept["rows"] if r["stage"] == s and r["n"] == n), key=lambda r: r["rank"])
                       for s in ("relabel", "compress")}
             if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}-w{args.ranks}", ignore_errors=True)
@@ -184,7 +186,7 @@ if __name__ == "__main__":
             if hi > lo:                                                   # what grows with N: MiB per 1,000 more images
                 a, b = st["per_n"][str(lo)], st["per_n"][str(hi)]
                 one_slope = (b["single_private_growth_MiB"] - a["single_private_growth_MiB"]) * 1000 / (hi - lo)
-                rank_slope = max(y - x for x, y in zip(a["rank_private_growth_MiB"], b["rank_private_growth_MiB"])) * 1000 / (hi - lo)
+                rank_slope = (max(b["rank_private_growth_MiB"]) - max(a["rank_private_growth_MiB"])) * 1000 / (hi - lo)   # the largest rank at each N
                 st.update(single_MiB_per_1000_images=one_slope, largest_rank_MiB_per_1000_images=rank_slope)
         ranks["rows"] = [r for n in per for s in per[n] for r in per[n][s]]
     label_stages = ("relabel", "compress", "train")
