@@ -79,10 +79,7 @@ def one(stage:str, n:int, args) -> dict:
     if stage == "relabel":
         t0 = time.perf_counter(); soft = label(); out["seconds"] = time.perf_counter() - t0
     else:
-        soft = label()
-        if stage == "train" and not store.is_file():                     # (--stages train alone) a store to train on, not measured
-            compress(soft, args.ratio, args.codec, labels=cs.labels, ctx=ctx, out=store)
-        ctx.barrier(); mem.reset()                                       # the shards exist: read their records, then measure
+        soft = label(); ctx.barrier(); mem.reset()                                       # the shards exist: read their records, then measure
         t0 = time.perf_counter()
         if stage == "compress":
             c = compress(soft, args.ratio, args.codec, labels=cs.labels, ctx=ctx, out=store)
@@ -157,6 +154,8 @@ if __name__ == "__main__":
         rows = [json.loads(l) for l in Path(args.reuse_log).read_text().splitlines() if l.startswith('{"stage"')]
         rows = [r for r in rows if r["world"] == 1 and r["n"] in args.n]
     for n in [] if args.reuse_log else args.n:
+        if "train" in args.stages and "compress" not in args.stages:
+            run("compress", n, args)                                     # a store to train on, in its own process; its rows are not kept
         for stage in [s for s in STAGES if s in args.stages and (s != "stacked" or n <= args.stacked_max)]:
             rows += run(stage, n, args)
         if not args.keep: shutil.rmtree(Path(args.work) / f"n{n}", ignore_errors=True)
