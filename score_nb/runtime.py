@@ -6,7 +6,7 @@ Docs: https://score-nb.github.io/score-nb/runtime.html.md"""
 
 # %% auto #0
 __all__ = ['default_device', 'limit_heap_growth', 'launched', 'ProcessContext', 'context', 'init', 'shutdown', 'dist_map',
-           'on_main', 'on_all', 'main_first', 'ThreadRanks']
+           'on_all', 'on_main', 'main_first', 'ThreadRanks']
 
 # %% ../nbs/12_runtime.ipynb #15206f6b
 import os
@@ -116,20 +116,6 @@ def dist_map(fn, # fn(job) → a picklable result
     got = dict(pair for part in ctx.all_gather_object(mine) for pair in part)
     return [got[i] for i in range(len(jobs))]
 
-def on_main(compute, # compute() → a result (rank 0's only)
-            ctx:ProcessContext|None=None):
-    "compute() on rank 0 alone, then every rank goes on together; an error there is raised on every rank (so none waits for a rank that failed)."
-    ctx = ctx or context()
-    if not ctx.active: return compute()
-    out, err = None, None
-    if ctx.main:
-        try: out = compute()
-        except Exception as e: err = e
-    said = ctx.broadcast_object(None if err is None else f"{type(err).__name__}: {err}")   # the point every rank meets
-    if err is not None: raise err
-    if said is not None: raise RuntimeError(f"rank 0 failed, so this rank stops too: {said}")
-    return out
-
 def on_all(compute, # compute() → this rank's result
            ctx:ProcessContext|None=None):
     "compute() on every rank, then every rank goes on together; an error on any rank is raised on every rank."
@@ -138,11 +124,17 @@ def on_all(compute, # compute() → this rank's result
     out, err = None, None
     try: out = compute()
     except Exception as e: err = e
-    said = ctx.all_gather_object(None if err is None else f"{type(err).__name__}: {err}")
+    said = ctx.all_gather_object(None if err is None else f"{type(err).__name__}: {err}")   # the point every rank meets
     if err is not None: raise err
     if failed := [(r, m) for r, m in enumerate(said) if m is not None]:
         raise RuntimeError(f"rank {failed[0][0]} failed, so this rank stops too: {failed[0][1]}")
     return out
+
+def on_main(compute, # compute() → a result (rank 0's only)
+            ctx:ProcessContext|None=None):
+    "compute() on rank 0 alone, then every rank goes on together; an error there is raised on every rank (so none waits for a rank that failed)."
+    ctx = ctx or context()
+    return on_all(lambda: compute() if ctx.main else None, ctx)
 
 def main_first(compute, # compute() → a result; on ranks > 0 it should find rank 0's files
                ctx:ProcessContext|None=None):
