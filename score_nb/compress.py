@@ -327,7 +327,7 @@ def _replay(c, records):
     # each image's pruned epochs reuse its kept records in turn (LPLD replays kept records only)
     starts = torch.cumsum(per, 0) - per
     j = torch.arange(E, device=dev)[None] % per[:, None].clamp_min(1)     # (N, E): which kept record to reuse
-    out[:] = records[(starts[:, None] + j)]
+    torch.index_select(records, 0, (starts[:, None] + j).reshape(-1), out=out.view(N * E, C))   # into `out`: no second (N, E, C)
     out[owner, ep] = records
     return out
 
@@ -506,8 +506,8 @@ def replayed_views(c:Compressed) -> Tensor:
     "(N, E) bool: the (image, epoch) views a student trains on with these labels (the kept records where a store keeps a subset, else all)."
     return kept_records(c) if "epochs" in c.tensors else torch.ones(c.shape[:2], dtype=torch.bool)
 
-def _blocks(N:int, per_image:int, elements:int=1 << 22) -> list:
-    "Image ranges holding about `elements` numbers each (per_image per image): float64 temporaries stay ~32 MiB per block."
+def _blocks(N:int, per_image:int, elements:int=1 << 20) -> list:
+    "Image ranges holding about `elements` numbers each (per_image per image): float64 temporaries stay ~8 MiB per block."
     b = max(1, elements // max(per_image, 1))
     return [(a, min(a + b, N)) for a in range(0, N, b)]
 
@@ -734,6 +734,7 @@ def compress(Y, # (N, E, C) logits (N images × E epochs × C classes), or SoftL
             try:
                 for i in tqdm(ctx.mine(list(range(len(bounds)))), desc=f"compress: {chosen} chunks", disable=not (progress and ctx.main)):
                     a, b = bounds[i]
+                    y = c = None                                          # the last chunk's labels and store go before the next is read
                     y = read(a, b)
                     kw = dict(kwargs, seed=kwargs.get("seed", 0) + 1_000_003 * i) if i else kwargs   # each chunk's own draws (prune)
                     c = _encode(y.to(dev), target, chosen, header_share=(b - a) / N, **index, **kw).to("cpu")
