@@ -5,6 +5,7 @@
   options: --readings confusion,scaled_confusion,class_conditional,cross_entropy  --alphas 0 0.1 1 5 10  --betas 0 0.001 0.1 1
            --ipcs 1 10 (grid) / 1 10 50 (test)  --seeds 0 1 (grid) / 0 1 2 (test)  --grid-seeds-ipc10 (fewer seeds at IPC 10)
            --test-readings (default: every reading the grid chose a setting for)  --cached-only  --work runs/selection-<dataset>
+           --order synchronous|sequential (SCORE's greedy: rounds of one pick per class, or one pick at a time)
 
 grid   The validation split (10 % of the training images, stratified, bench/results.py's) is the test split of a dataset
        whose pool is built from the other 90 %; students are scored on the held-out images. Every (reading, α, β) cell at
@@ -29,6 +30,7 @@ from score_nb.condense import condense
 from score_nb.labels import relabel
 from score_nb.train import train_student
 from score_nb.pipeline import pool_recipe
+from score_nb.selector import ORDERS
 
 SETTINGS = {  # pool and label epochs per IPC, as bench/results.py and bench/compression.py (2 CPU cores)
     "digits": dict(pool=pool_recipe("digits"), epochs={1: 200, 10: 200, 50: 100}),
@@ -50,7 +52,7 @@ def changed_share(a, b, ipc) -> float:
 
 
 def student(R, ds, teacher, pool, ipc, epochs, seed, split, method, **kw):
-    "Final-epoch accuracy of a student on `method`'s set (kw: SCORE's α, β, r_d); cached by the picks and seed."
+    "Final-epoch accuracy of a student on `method`'s set (kw: SCORE's α, β, r_d, order); cached by the picks and seed."
     idx = pool.select(method, ipc, **({"seed": seed} if method == "random" else kw))
     key = f"{split}-ipc{ipc}-{picks_key(idx)}-s{seed}"
     def fn():
@@ -75,17 +77,18 @@ def grid(args, R, ds, teacher, cfg, out):
             accs = []
             for s in seeds:
                 idx, acc = student(R, vds, teacher, vpool, ipc, cfg["epochs"][ipc], s, "val", "score", alpha=a, beta=b,
-                                   r_d="confusion" if r_d == "none" else r_d)
+                                   r_d="confusion" if r_d == "none" else r_d, order=args.order)
                 accs.append(acc)
             sel[r_d, a, b] = idx
-            rows.append(dict(ipc=ipc, r_d=r_d, alpha=a, beta=b, seeds=seeds, picks=picks_key(idx), validation_accuracy=mean_std(accs)))
+            rows.append(dict(ipc=ipc, r_d=r_d, alpha=a, beta=b, order=args.order, seeds=seeds, picks=picks_key(idx),
+                             validation_accuracy=mean_std(accs)))
         for row in rows:
             if row["ipc"] != ipc: continue
             k = (row["r_d"], row["alpha"], row["beta"])
             row["alpha_changes"] = changed_share(sel[k], sel["none", 0.0, row["beta"]], ipc)
             row["beta_changes"] = changed_share(sel[k], sel[k[0], k[1], 0.0] if k[1] else sel["none", 0.0, 0.0], ipc)
             v = row["validation_accuracy"]
-            print(f"  IPC {ipc:>2} {row['r_d']:<18} α {row['alpha']:<4g} β {row['beta']:<5g} "
+            print(f"  IPC {ipc:>2} {row['r_d']:<18} {args.order[:4]} α {row['alpha']:<4g} β {row['beta']:<5g} "
                   f"{'-' if v is None else '%.1f ± %.1f' % (100 * v['mean'], 100 * v['std']):>12}  α changes {100 * row['alpha_changes']:5.1f} %"
                   f"  β changes {100 * row['beta_changes']:5.1f} %", flush=True)
         for m in ("rded", "random"):   # reference rows on the same validation pool
@@ -100,31 +103,32 @@ def grid(args, R, ds, teacher, cfg, out):
         full = {k: sum(v.values()) / len(v) for k, v in scores.items() if len(v) == len(args.ipcs)}
         if not full: continue
         best = max(sorted(full), key=lambda k: full[k])          # grid order among equals: lowest α, then lowest β
-        chosen[r_d] = dict(alpha=best[0], beta=best[1], validation_mean=full[best],
+        chosen[r_d] = dict(alpha=best[0], beta=best[1], order=args.order, validation_mean=full[best],
                            per_ipc={str(i): scores[best][i] for i in args.ipcs})
         print(f"chosen for {r_d}: α {best[0]:g}, β {best[1]:g} (mean validation accuracy over IPC {args.ipcs}: {100 * full[best]:.2f})")
     default = max(chosen, key=lambda r: chosen[r]["validation_mean"]) if chosen else None
     print(f"default reading: {default}")
-    out["grid"] = dict(validation=vds.name, validation_images=len(vds.test_labels), alphas=args.alphas, betas=args.betas,
+    out["grid"] = dict(validation=vds.name, validation_images=len(vds.test_labels), order=args.order, alphas=args.alphas, betas=args.betas,
                        readings=args.readings, ipcs=args.ipcs, seeds=args.seeds, grid_seeds_ipc10=args.grid_seeds_ipc10,
                        epochs={str(i): cfg["epochs"][i] for i in args.ipcs}, rows=rows, chosen=chosen, default=default,
                        command="python bench/selection.py " + " ".join(os.sys.argv[1:]))
 
 
 def package_default(files) -> dict:
-    "The (reading, α, β) with the best validation accuracy averaged over every grid's IPCs in `files` (cells all of them ran)."
+    "The (reading, α, β, order) with the best validation accuracy averaged over every grid's IPCs in `files` (cells all of them ran; a file per dataset and order)."
     acc = {}
     for f in files:
         g = json.loads(Path(f).read_text())["grid"]
         for row in g["rows"]:
             if "alpha" not in row or row["validation_accuracy"] is None: continue
+            order = row.get("order", "synchronous")                       # grids from before --order: synchronous rounds
             for r_d in (g["readings"] if row["r_d"] == "none" else [row["r_d"]]):
-                acc.setdefault((r_d, row["alpha"], row["beta"]), {})[f, row["ipc"]] = row["validation_accuracy"]["mean"]
+                acc.setdefault((r_d, row["alpha"], row["beta"], order), {})[g["validation"], row["ipc"]] = row["validation_accuracy"]["mean"]
     most = max(len(v) for v in acc.values())
     full = {k: sum(v.values()) / len(v) for k, v in acc.items() if len(v) == most}
-    order = sorted(full, key=lambda k: (k[1], k[2], k[0]))                 # lowest α, then β, among equals
-    best = max(order, key=lambda k: full[k])
-    return dict(r_d=best[0], alpha=best[1], beta=best[2], validation_mean=full[best], grids=[str(f) for f in files], cells=most)
+    ranked = sorted(full, key=lambda k: (k[1], k[2], k[3] != "synchronous", k[0]))   # lowest α, then β, then synchronous, among equals
+    best = max(ranked, key=lambda k: full[k])
+    return dict(r_d=best[0], alpha=best[1], beta=best[2], order=best[3], validation_mean=full[best], grids=[str(f) for f in files], cells=most)
 
 
 def test(args, R, ds, teacher, cfg, out):
@@ -137,7 +141,7 @@ def test(args, R, ds, teacher, cfg, out):
     methods = [("score", r) for r in readings]
     if args.grids:
         d = out["package_default"] = package_default(args.grids)
-        chosen["package default"] = dict(alpha=d["alpha"], beta=d["beta"], r_d=d["r_d"])
+        chosen["package default"] = dict(alpha=d["alpha"], beta=d["beta"], r_d=d["r_d"], order=d["order"])
         methods.insert(0, ("score", "package default"))
         print(f"package default (validation, {d['cells']} grid cells averaged): {d}", flush=True)
     methods += [(m, None) for m in args.baselines.split(",") if m]
@@ -145,7 +149,8 @@ def test(args, R, ds, teacher, cfg, out):
     for ipc in args.ipcs:
         print(f"test IPC {ipc} ({cfg['epochs'][ipc]} epochs), seeds {args.seeds}", flush=True)
         for m, r_d in methods:
-            kw = dict(alpha=chosen[r_d]["alpha"], beta=chosen[r_d]["beta"], r_d=chosen[r_d].get("r_d", r_d)) if m == "score" else {}
+            kw = dict(alpha=chosen[r_d]["alpha"], beta=chosen[r_d]["beta"], r_d=chosen[r_d].get("r_d", r_d),
+                      order=chosen[r_d].get("order", "synchronous")) if m == "score" else {}
             accs, terms = [], []
             for s in args.seeds:
                 idx, acc = student(R, ds, teacher, pool, ipc, cfg["epochs"][ipc], s, "test", m, **kw)
@@ -153,7 +158,7 @@ def test(args, R, ds, teacher, cfg, out):
             a = mean_std(accs)
             extra = {}
             if m == "score":   # α's effect on the test pool: picks that differ from α = 0 at the same β
-                extra["alpha_changes"] = changed_share(idx, pool.select("score", ipc, alpha=0.0, beta=kw["beta"], r_d=kw["r_d"]), ipc)
+                extra["alpha_changes"] = changed_share(idx, pool.select("score", ipc, alpha=0.0, beta=kw["beta"], r_d=kw["r_d"], order=kw["order"]), ipc)
             rows.append(dict(ipc=ipc, method=m if m != "score" else f"score ({r_d})", **kw, accuracy=a, mean_ce=sum(terms) / len(terms),
                              **extra))
             if a: print(f"  IPC {ipc:>2} {rows[-1]['method']:<28} {100 * a['mean']:5.1f} ± {100 * a['std']:.1f}  (n {a['n']})", flush=True)
@@ -170,6 +175,7 @@ if __name__ == "__main__":
     ap.add_argument("--ipcs", type=int, nargs="+"); ap.add_argument("--seeds", type=int, nargs="+")
     ap.add_argument("--grid-seeds-ipc10", type=int, help="seeds at IPC ≥ 10 in the grid (default: all of --seeds)")
     ap.add_argument("--baselines", default=",".join(BASELINES)); ap.add_argument("--mipc", type=int)
+    ap.add_argument("--order", default="synchronous", choices=ORDERS, help="SCORE's greedy in the grid")
     ap.add_argument("--grids", nargs="*", help="grid files whose validation picks the package default (a 'score (package default)' row)")
     ap.add_argument("--cached-only", action="store_true", help="aggregate the students already cached under --work; train none")
     ap.add_argument("--work"); ap.add_argument("--out", required=True)

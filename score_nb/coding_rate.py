@@ -98,7 +98,8 @@ def _index(S, N:int, device) -> Tensor:
     return S
 
 R_D_READINGS = ("confusion", "scaled_confusion", "class_conditional", "cross_entropy")
-SCORE_DEFAULTS = dict(alpha=5.0, beta=0.1, eps=0.5, r_d="scaled_confusion")   # chosen on validation (results page, Selection)
+SCORE_DEFAULTS = dict(alpha=5.0, beta=0.1, eps=0.5, r_d="scaled_confusion",   # chosen on validation (results page, Selection)
+                      order="synchronous")   # how the greedy takes its picks (selector.ORDERS)
 
 def confusion_scale(U, # (N, C') the pool's confusion vectors
                     eps:float, # distortion ε

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from .coding_rate import R_D_READINGS, SCORE_DEFAULTS
-from .selector import SELECTORS
+from .selector import ORDERS, SELECTORS
 from .runtime import ProcessContext, context, dist_map, main_first
 from .io import cache_dir, link_tree, write_json
 from .data import DATASETS, ImageDataset, load_dataset
@@ -62,6 +62,7 @@ SETTINGS = {
     "beta": Setting("condensed", SCORE_DEFAULTS["beta"], "float", "SCORE's weight on R_C (compressibility)"),
     "eps": Setting("condensed", SCORE_DEFAULTS["eps"], "float", "coding-rate distortion ε"),
     "r_d": Setting("condensed", SCORE_DEFAULTS["r_d"], "str", f"SCORE's reading of R_D: {', '.join(R_D_READINGS)}"),
+    "order": Setting("condensed", SCORE_DEFAULTS["order"], "str", f"SCORE's greedy: {' or '.join(ORDERS)} (rounds of one pick per class, or one pick at a time)"),
     "epochs": Setting("labels", _default(relabel, "epochs"), "int", "epochs of soft labels (one teacher view per image per epoch); students train as many"),
     "arch": Setting("students", _default(train_student, "arch"), "str", "student architecture (convnet or a timm name)"),
     "codec": Setting(None, ["auto"], "names", f"label codec(s), comma-separated: auto, {', '.join(CODECS)}"),
@@ -104,6 +105,7 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
     if check_dataset: s["dataset"] = _dataset_key(s["dataset"])
     if s["method"] not in SELECTORS: raise RunError(f"unknown --method {s['method']!r}: choose one of {', '.join(sorted(SELECTORS))}.")
     if s["r_d"] not in R_D_READINGS: raise RunError(f"unknown --r_d {s['r_d']!r} (SCORE's reading of R_D): choose one of {', '.join(R_D_READINGS)}.")
+    if s["order"] not in ORDERS: raise RunError(f"unknown --order {s['order']!r} (SCORE's greedy): choose {' or '.join(ORDERS)}.")
     s["codec"] = [c.strip() for c in (s["codec"].split(",") if isinstance(s["codec"], str) else s["codec"])]
     bad = [c for c in s["codec"] if c not in CODECS and c != "auto"]
     if bad: raise RunError(f"unknown --codec {','.join(bad)!r}: choose from {', '.join(sorted(CODECS) + ['auto'])} (several: comma-separated).")
@@ -131,8 +133,8 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
 # %% ../nbs/14_pipeline.ipynb #1ce12b2d
 def _read_settings(out:Path) -> dict|None:
     "The settings stored in out/run.json, or None for a new (missing or empty) folder; refuses other folders."
-    if (out / "run.json").is_file():   # folders written before --r_d existed were condensed with the confusion reading
-        s = {"r_d": "confusion"} | json.loads((out / "run.json").read_text())["settings"]
+    if (out / "run.json").is_file():   # folders written before --r_d and --order existed: the confusion reading, synchronous rounds
+        s = {"r_d": "confusion", "order": "synchronous"} | json.loads((out / "run.json").read_text())["settings"]
         if "size" not in s and Path(str(s.get("dataset"))).is_dir(): s |= dict(size=64, channels=3)   # image folders were read at 64 px RGB then
         return s
     if out.exists() and (not out.is_dir() or any(p.name != ".lock" for p in out.iterdir())):
@@ -242,7 +244,7 @@ def lock_folder(folder):
 
 # %% ../nbs/14_pipeline.ipynb #4e1e2115
 _LATER = {k for k, v in SETTINGS.items() if v.stage not in ("teacher", "pool")} | {"seed"}
-_CONDENSED = ("ipc", "method", "alpha", "beta", "eps", "r_d", "seed")
+_CONDENSED = ("ipc", "method", "alpha", "beta", "eps", "r_d", "order", "seed")
 
 def reorder_outputs(t:Teacher, order, # the teacher's output order: class names (a list, a comma-separated string or a file)
                     classes:list) -> Teacher:
@@ -433,7 +435,8 @@ class Pipeline:
             cs = load_condensed(folder); self.say("condense", f"cached, {len(cs)} images"); return cs
         pool, t0 = self.pool, time.perf_counter()
         try: cs = condense(self.ds, self.teacher, s["ipc"], method=s["method"], alpha=s["alpha"], beta=s["beta"], eps=s["eps"],
-                           r_d=s["r_d"], factor=s["factor"], seed=s["seed"], pool=pool, ctx=self.ctx, progress=not self.quiet)
+                           r_d=s["r_d"], order=s["order"], factor=s["factor"], seed=s["seed"], pool=pool, ctx=self.ctx,
+                           progress=not self.quiet)
         except ValueError as e: raise RunError(f"condense (--ipc {s['ipc']}, --method {s['method']}): {e}") from None
         if folder is not None:
             if self.ctx.main: save_condensed(cs, folder)
