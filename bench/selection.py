@@ -123,7 +123,10 @@ def package_default(files) -> dict:
             if "alpha" not in row or row["validation_accuracy"] is None: continue
             order = row.get("order", "synchronous")                       # grids from before --order: synchronous rounds
             for r_d in (g["readings"] if row["r_d"] == "none" else [row["r_d"]]):
-                acc.setdefault((r_d, row["alpha"], row["beta"], order), {})[g["validation"], row["ipc"]] = row["validation_accuracy"]["mean"]
+                cell = acc.setdefault((r_d, row["alpha"], row["beta"], order), {})
+                if (g["validation"], row["ipc"]) in cell:
+                    raise SystemExit(f"--grids: two files hold {g['validation']} IPC {row['ipc']} ({order}); pass one grid per dataset and order")
+                cell[g["validation"], row["ipc"]] = row["validation_accuracy"]["mean"]
     most = max(len(v) for v in acc.values())
     full = {k: sum(v.values()) / len(v) for k, v in acc.items() if len(v) == most}
     ranked = sorted(full, key=lambda k: (k[1], k[2], k[3] != "synchronous", k[0]))   # lowest α, then β, then synchronous, among equals
@@ -181,6 +184,9 @@ if __name__ == "__main__":
     ap.add_argument("--work"); ap.add_argument("--out", required=True)
     args = ap.parse_args()
     args.readings = [r for r in args.readings.split(",") if r]
+    if args.order == "sequential" and "class_conditional" in args.readings:   # its per-class state takes one pick per class per round
+        print("--order sequential: class_conditional left out (the selector offers it with synchronous rounds only)")
+        args.readings.remove("class_conditional")
     if bad := set(args.readings) - set(R_D_READINGS): ap.error(f"--readings: unknown {sorted(bad)}; choose from {R_D_READINGS}")
     args.ipcs = args.ipcs or ([1, 10] if args.stage == "grid" else [1, 10, 50])
     args.seeds = args.seeds or ([0, 1] if args.stage == "grid" else [0, 1, 2])

@@ -31,7 +31,7 @@ def selection_terms(pool:Pool, indices:Tensor, ipc:int,
                     alpha:float=SCORE_DEFAULTS["alpha"], beta:float=SCORE_DEFAULTS["beta"], eps:float=SCORE_DEFAULTS["eps"],
                     r_d:str=SCORE_DEFAULTS["r_d"], # the reading of R_D (coding_rate.R_D_READINGS)
                     device=None, ctx:ProcessContext|None=None) -> dict:
-    "Per pick of a class-major selection: round, gain, its R_I and R_D gains (zeros when α = 0) and its R_C."
+    "Per pick of a class-major selection: round, gain, its R_I and R_D gains (zeros when α = 0) and its R_C — walked in synchronous rounds, whatever order chose the picks."
     sel = score_trace(pool.features, pool.y, ipc, U=pool.confusion, rc=pool.rc, ce=pool.ce, alpha=alpha, beta=beta, eps=eps,
                       r_d=r_d, follow=indices, device=device, ctx=ctx)
     return _terms(sel)
@@ -105,6 +105,7 @@ def condense(ds:ImageDataset, teacher:Teacher,
         raise ValueError(f"`factor` must be a positive integer dividing the image size {ds.size} into patches of at least 2 pixels; "
                          f"got {factor!r}.")
     if not isinstance(ipc, int) or isinstance(ipc, bool) or ipc < 1: raise ValueError(f"`ipc` must be a positive integer; got {ipc!r}.")
+    if order not in ORDERS: raise ValueError(f"`order` must be one of {ORDERS}; got {order!r}.")
     t0 = time.perf_counter()
     if pool is None: pool = build_pool(ds, teacher, factor=factor, seed=seed, device=device, ctx=ctx, progress=progress, **pool_kwargs)
     else:
@@ -119,7 +120,6 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          "candidates; lower ipc or factor, or build the pool with more images (mipc) or crops (num_crop) "
                          "and best_per_image=False.")
     pool_seconds = time.perf_counter() - t0
-    if order not in ORDERS: raise ValueError(f"`order` must be one of {ORDERS}; got {order!r}.")
     extra = dict(order=order, **({"stats": stats} if stats is not None else {})) if method == "score" else {}
     sel = pool.trace(method, n, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=seed, device=device, ctx=ctx, **extra)
     indices = sel.indices

@@ -118,6 +118,9 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
         if int(s[k]) != s[k] or s[k] < 1: raise RunError(f"--{k.replace('_', '-')} must be a positive integer; got {s[k]!r}.")
         s[k] = int(s[k])
     for k in ("alpha", "beta", "eps"): s[k] = float(s[k])
+    if s["order"] == "sequential" and s["r_d"] == "class_conditional" and s["alpha"] and s["method"] == "score":
+        raise RunError("--order sequential does not take --r_d class_conditional (its per-class state adds one pick per class per round): "
+                       "use --order synchronous or another --r_d.")
     for k in ("teacher_epochs", "size"):
         if s.get(k) is not None:
             if int(s[k]) != s[k] or s[k] < 1: raise RunError(f"--{k.replace('_', '-')} must be a positive integer; got {s[k]!r}.")

@@ -346,40 +346,41 @@ def _sequential_trace(p:Problem, alpha:float, beta:float, eps:float, r_d:str, dt
     rc_own, y_own = rc_all[own], p.y[own]
     room, blocked = torch.full((p.C,), p.ipc, device=dev), torch.zeros(len(own), dtype=torch.bool, device=dev)
     rec, sent = {k: [] for k in ("indices", "gain", "gain_I", "gain_D")}, []
-    for t in range(p.K):                                # every step stays on the device: no host sync until the end
+    for t in range(p.K):                                # indices stay (1,) tensors: no .item() per step
         g_I = feat.gain().double()
         if shared: g_D = conf.gain().double()
         gain = (g_I - alpha * g_D - beta * rc_own).masked_fill(blocked | (room[y_own] == 0), -math.inf)
         best = gain.max() if len(gain) else torch.tensor(-math.inf, dtype=torch.float64, device=dev)
         if W > 1: best = torch.stack(ctx.all_gather(best.reshape(1))).to(dev).max()   # the best gain over every rank
         j = _first_within(gain, best, rtol)              # this rank's lowest candidate tying with it (len(own): none)
-        has = j < len(own); jj = j.clamp_max(max(len(own) - 1, 0))
+        has, jj = (j < len(own)).reshape(1), j.clamp_max(max(len(own) - 1, 0)).reshape(1)
         last = t + 1 == p.K
         if len(own):
-            block = [torch.stack([torch.where(has, own[jj], p.N).double(), gain[jj], g_I[jj], g_D[jj]])[None], feat.X[jj][None].double()]
-            if shared: block.append(conf.X[jj][None].double())
-            if not last: block += [feat.rows(jj[None]).double()] + ([conf.rows(jj[None]).double()] if shared else [])
+            block = [torch.stack([torch.where(has, own[jj], p.N).double(), gain[jj], g_I[jj], g_D[jj]], 1), feat.X[jj].double()]
+            if shared: block.append(conf.X[jj].double())
+            if not last: block += [feat.rows(jj).double()] + ([conf.rows(jj).double()] if shared else [])
             block = torch.cat(block, 1)
         else:                                            # a rank without classes (more ranks than classes) offers none
             width = 4 + feat.X.shape[1] + (conf.X.shape[1] if shared else 0) + (0 if last else feat.rows(own).shape[1] + (
                 conf.rows(own).shape[1] if shared else 0))
             block = torch.zeros(1, width, dtype=torch.float64, device=dev); block[0, 0] = p.N
         got = torch.stack(ctx.all_gather(block)).to(dev)[:, 0]   # (world, width): each rank's candidate
-        sent.append(W * block.shape[1] * 8)
-        row = got[got[:, 0].argmin()]                    # the lowest index among the ranks' tying candidates
-        for k, v in zip(rec, (row[0].long(), row[1], row[2], row[3])): rec[k].append(v)
-        if len(own): blocked[jj] |= has & (own[jj] == row[0].long())
-        room[p.y[row[0].long().clamp_max(p.N - 1)]] -= 1
+        sent.append(W * block.shape[1] * 8 + (W * 8 if W > 1 else 0))   # the candidates' block and the best gains
+        row = got.index_select(0, got[:, 0].argmin().reshape(1))   # (1, width): the lowest index among the ranks' tying candidates
+        pick = row[:, 0].long()
+        for k, v in zip(rec, (pick, row[:, 1], row[:, 2], row[:, 3])): rec[k].append(v)
+        if len(own): blocked[jj] = blocked[jj] | (has & (own[jj] == pick))
+        room.index_add_(0, p.y[pick.clamp_max(p.N - 1)], torch.full_like(pick, -1))
         if not last:
             refresh = (t + 1) % (every * p.C) == 0       # as many rank-one steps between rebuilds as `every` rounds make
             parts = [feat.X.shape[1]] + ([conf.X.shape[1]] if shared else [])
             parts += [_extra_width(feat.mode, feat.X.shape[1], len(feat.XS))]
             if shared: parts += [_extra_width(conf.mode, conf.X.shape[1], len(conf.XS))]
-            cols = row[4:][None].split(parts, 1)
+            cols = row[:, 4:].split(parts, 1)
             feat.add_rows(*_as_local(cols[0], cols[1 + shared], feat.mode, dtype), refresh)
             if shared: conf.add_rows(*_as_local(cols[1], cols[3], conf.mode, dtype), refresh)
     if stats is not None: stats.update(modes=(feat.mode, conf.mode if shared else None), round_bytes=sent, world=W)
-    idx, gain, gain_I, gain_D = (torch.stack(v) for v in rec.values())
+    idx, gain, gain_I, gain_D = (torch.cat(v) for v in rec.values())
     order = torch.sort(p.y[idx], stable=True).indices    # class by class, each class in pick order
     if dev.type == "cuda": torch.cuda.synchronize()
     return Selection(idx[order].cpu(), order.cpu(), gain[order].cpu(), gain_I[order].cpu(), gain_D[order].cpu(),
