@@ -6,6 +6,7 @@
            --ipcs 1 10 (grid) / 1 10 50 (test)  --seeds 0 1 (grid) / 0 1 2 (test)  --grid-seeds-ipc10 (fewer seeds at IPC 10)
            --test-readings (default: every reading the grid chose a setting for)  --cached-only  --work runs/selection-<dataset>
            --order synchronous|sequential (SCORE's greedy: rounds of one pick per class, or one pick at a time)
+           --shortlist M (SCORE picks among each class's M·ipc most realistic candidates; default: the whole pool)
 
 grid   The validation split (10 % of the training images, stratified, bench/results.py's) is the test split of a dataset
        whose pool is built from the other 90 %; students are scored on the held-out images. Every (reading, α, β) cell at
@@ -52,7 +53,7 @@ def changed_share(a, b, ipc) -> float:
 
 
 def student(R, ds, teacher, pool, ipc, epochs, seed, split, method, **kw):
-    "Final-epoch accuracy of a student on `method`'s set (kw: SCORE's α, β, r_d, order); cached by the picks and seed."
+    "Final-epoch accuracy of a student on `method`'s set (kw: SCORE's α, β, r_d, order, shortlist); cached by the picks and seed."
     idx = pool.select(method, ipc, **({"seed": seed} if method == "random" else kw))
     key = f"{split}-ipc{ipc}-{picks_key(idx)}-s{seed}"
     def fn():
@@ -77,10 +78,10 @@ def grid(args, R, ds, teacher, cfg, out):
             accs = []
             for s in seeds:
                 idx, acc = student(R, vds, teacher, vpool, ipc, cfg["epochs"][ipc], s, "val", "score", alpha=a, beta=b,
-                                   r_d="confusion" if r_d == "none" else r_d, order=args.order)
+                                   r_d="confusion" if r_d == "none" else r_d, order=args.order, shortlist=args.shortlist)
                 accs.append(acc)
             sel[r_d, a, b] = idx
-            rows.append(dict(ipc=ipc, r_d=r_d, alpha=a, beta=b, order=args.order, seeds=seeds, picks=picks_key(idx),
+            rows.append(dict(ipc=ipc, r_d=r_d, alpha=a, beta=b, order=args.order, shortlist=args.shortlist, seeds=seeds, picks=picks_key(idx),
                              validation_accuracy=mean_std(accs)))
         for row in rows:
             if row["ipc"] != ipc: continue
@@ -88,7 +89,7 @@ def grid(args, R, ds, teacher, cfg, out):
             row["alpha_changes"] = changed_share(sel[k], sel["none", 0.0, row["beta"]], ipc)
             row["beta_changes"] = changed_share(sel[k], sel[k[0], k[1], 0.0] if k[1] else sel["none", 0.0, 0.0], ipc)
             v = row["validation_accuracy"]
-            print(f"  IPC {ipc:>2} {row['r_d']:<18} {args.order[:4]} α {row['alpha']:<4g} β {row['beta']:<5g} "
+            print(f"  IPC {ipc:>2} {row['r_d']:<18} {args.order[:4]} m {args.shortlist or '-'} α {row['alpha']:<4g} β {row['beta']:<5g} "
                   f"{'-' if v is None else '%.1f ± %.1f' % (100 * v['mean'], 100 * v['std']):>12}  α changes {100 * row['alpha_changes']:5.1f} %"
                   f"  β changes {100 * row['beta_changes']:5.1f} %", flush=True)
         for m in ("rded", "random"):   # reference rows on the same validation pool
@@ -103,35 +104,38 @@ def grid(args, R, ds, teacher, cfg, out):
         full = {k: sum(v.values()) / len(v) for k, v in scores.items() if len(v) == len(args.ipcs)}
         if not full: continue
         best = max(sorted(full), key=lambda k: full[k])          # grid order among equals: lowest α, then lowest β
-        chosen[r_d] = dict(alpha=best[0], beta=best[1], order=args.order, validation_mean=full[best],
+        chosen[r_d] = dict(alpha=best[0], beta=best[1], order=args.order, shortlist=args.shortlist, validation_mean=full[best],
                            per_ipc={str(i): scores[best][i] for i in args.ipcs})
         print(f"chosen for {r_d}: α {best[0]:g}, β {best[1]:g} (mean validation accuracy over IPC {args.ipcs}: {100 * full[best]:.2f})")
     default = max(chosen, key=lambda r: chosen[r]["validation_mean"]) if chosen else None
     print(f"default reading: {default}")
-    out["grid"] = dict(validation=vds.name, validation_images=len(vds.test_labels), order=args.order, alphas=args.alphas, betas=args.betas,
+    out["grid"] = dict(validation=vds.name, validation_images=len(vds.test_labels), order=args.order, shortlist=args.shortlist, alphas=args.alphas, betas=args.betas,
                        readings=args.readings, ipcs=args.ipcs, seeds=args.seeds, grid_seeds_ipc10=args.grid_seeds_ipc10,
                        epochs={str(i): cfg["epochs"][i] for i in args.ipcs}, rows=rows, chosen=chosen, default=default,
                        command="python bench/selection.py " + " ".join(os.sys.argv[1:]))
 
 
 def package_default(files) -> dict:
-    "The (reading, α, β, order) with the best validation accuracy averaged over every grid's IPCs in `files` (cells all of them ran; a file per dataset and order)."
+    "The (reading, α, β, order, shortlist) with the best validation accuracy averaged over every grid's IPCs in `files` (cells all of them ran; a file per dataset, order and shortlist)."
     acc = {}
     for f in files:
         g = json.loads(Path(f).read_text())["grid"]
         for row in g["rows"]:
             if "alpha" not in row or row["validation_accuracy"] is None: continue
             order = row.get("order", "synchronous")                       # grids from before --order: synchronous rounds
+            shortlist = row.get("shortlist")                              # grids from before --shortlist: the whole pool
             for r_d in (g["readings"] if row["r_d"] == "none" else [row["r_d"]]):
-                cell = acc.setdefault((r_d, row["alpha"], row["beta"], order), {})
+                cell = acc.setdefault((r_d, row["alpha"], row["beta"], order, shortlist), {})
                 if (g["validation"], row["ipc"]) in cell:
-                    raise SystemExit(f"--grids: two files hold {g['validation']} IPC {row['ipc']} ({order}); pass one grid per dataset and order")
+                    raise SystemExit(f"--grids: two files hold {g['validation']} IPC {row['ipc']} ({order}, shortlist {shortlist}); "
+                                     "pass one grid per dataset, order and shortlist")
                 cell[g["validation"], row["ipc"]] = row["validation_accuracy"]["mean"]
     most = max(len(v) for v in acc.values())
     full = {k: sum(v.values()) / len(v) for k, v in acc.items() if len(v) == most}
-    ranked = sorted(full, key=lambda k: (k[1], k[2], k[3] != "synchronous", k[0]))   # lowest α, then β, then synchronous, among equals
-    best = max(ranked, key=lambda k: full[k])
-    return dict(r_d=best[0], alpha=best[1], beta=best[2], order=best[3], validation_mean=full[best], grids=[str(f) for f in files], cells=most)
+    ranked = sorted(full, key=lambda k: (k[1], k[2], k[3] != "synchronous", k[4] is not None, k[4] or 0, k[0]))
+    best = max(ranked, key=lambda k: full[k])           # among equals: lowest α, then β, synchronous, the whole pool, shortest shortlist
+    return dict(r_d=best[0], alpha=best[1], beta=best[2], order=best[3], shortlist=best[4], validation_mean=full[best],
+                grids=[str(f) for f in files], cells=most)
 
 
 def test(args, R, ds, teacher, cfg, out):
@@ -144,7 +148,7 @@ def test(args, R, ds, teacher, cfg, out):
     methods = [("score", r) for r in readings]
     if args.grids:
         d = out["package_default"] = package_default(args.grids)
-        chosen["package default"] = dict(alpha=d["alpha"], beta=d["beta"], r_d=d["r_d"], order=d["order"])
+        chosen["package default"] = dict(alpha=d["alpha"], beta=d["beta"], r_d=d["r_d"], order=d["order"], shortlist=d["shortlist"])
         methods.insert(0, ("score", "package default"))
         print(f"package default (validation, {d['cells']} grid cells averaged): {d}", flush=True)
     methods += [(m, None) for m in args.baselines.split(",") if m]
@@ -153,7 +157,7 @@ def test(args, R, ds, teacher, cfg, out):
         print(f"test IPC {ipc} ({cfg['epochs'][ipc]} epochs), seeds {args.seeds}", flush=True)
         for m, r_d in methods:
             kw = dict(alpha=chosen[r_d]["alpha"], beta=chosen[r_d]["beta"], r_d=chosen[r_d].get("r_d", r_d),
-                      order=chosen[r_d].get("order", "synchronous")) if m == "score" else {}
+                      order=chosen[r_d].get("order", "synchronous"), shortlist=chosen[r_d].get("shortlist")) if m == "score" else {}
             accs, terms = [], []
             for s in args.seeds:
                 idx, acc = student(R, ds, teacher, pool, ipc, cfg["epochs"][ipc], s, "test", m, **kw)
@@ -161,7 +165,8 @@ def test(args, R, ds, teacher, cfg, out):
             a = mean_std(accs)
             extra = {}
             if m == "score":   # α's effect on the test pool: picks that differ from α = 0 at the same β
-                extra["alpha_changes"] = changed_share(idx, pool.select("score", ipc, alpha=0.0, beta=kw["beta"], r_d=kw["r_d"], order=kw["order"]), ipc)
+                extra["alpha_changes"] = changed_share(idx, pool.select("score", ipc, alpha=0.0, beta=kw["beta"], r_d=kw["r_d"], order=kw["order"],
+                                                                              shortlist=kw["shortlist"]), ipc)
             rows.append(dict(ipc=ipc, method=m if m != "score" else f"score ({r_d})", **kw, accuracy=a, mean_ce=sum(terms) / len(terms),
                              **extra))
             if a: print(f"  IPC {ipc:>2} {rows[-1]['method']:<28} {100 * a['mean']:5.1f} ± {100 * a['std']:.1f}  (n {a['n']})", flush=True)
@@ -179,6 +184,7 @@ if __name__ == "__main__":
     ap.add_argument("--grid-seeds-ipc10", type=int, help="seeds at IPC ≥ 10 in the grid (default: all of --seeds)")
     ap.add_argument("--baselines", default=",".join(BASELINES)); ap.add_argument("--mipc", type=int)
     ap.add_argument("--order", default="synchronous", choices=ORDERS, help="SCORE's greedy in the grid")
+    ap.add_argument("--shortlist", type=int, help="SCORE picks among each class's M·ipc most realistic candidates (default: all)")
     ap.add_argument("--grids", nargs="*", help="grid files whose validation picks the package default (a 'score (package default)' row)")
     ap.add_argument("--cached-only", action="store_true", help="aggregate the students already cached under --work; train none")
     ap.add_argument("--work"); ap.add_argument("--out", required=True)
@@ -187,6 +193,7 @@ if __name__ == "__main__":
     if args.order == "sequential" and "class_conditional" in args.readings:   # its per-class state takes one pick per class per round
         print("--order sequential: class_conditional left out (the selector offers it with synchronous rounds only)")
         args.readings.remove("class_conditional")
+    if args.shortlist is not None and args.shortlist < 1: ap.error("--shortlist: a positive integer (candidates per pick)")
     if bad := set(args.readings) - set(R_D_READINGS): ap.error(f"--readings: unknown {sorted(bad)}; choose from {R_D_READINGS}")
     args.ipcs = args.ipcs or ([1, 10] if args.stage == "grid" else [1, 10, 50])
     args.seeds = args.seeds or ([0, 1] if args.stage == "grid" else [0, 1, 2])

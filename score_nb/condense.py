@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from safetensors.torch import load_file, save_file
 from .coding_rate import SCORE_DEFAULTS
-from .selector import ORDERS, SELECTORS, Selection, score_trace
+from .selector import ORDERS, SELECTORS, Selection, check_shortlist, score_trace, shortlist_mask
 from .runtime import ProcessContext
 from .data import ImageDataset
 from .models import ConvNet, Teacher, predict
@@ -89,6 +89,7 @@ def condense(ds:ImageDataset, teacher:Teacher,
              alpha:float=SCORE_DEFAULTS["alpha"], beta:float=SCORE_DEFAULTS["beta"], eps:float=SCORE_DEFAULTS["eps"], # SCORE's weights and distortion (also used for the terms)
              r_d:str=SCORE_DEFAULTS["r_d"], # SCORE's reading of R_D (coding_rate.R_D_READINGS)
              order:str=SCORE_DEFAULTS["order"], # SCORE's greedy: "synchronous" rounds or "sequential" picks (selector.ORDERS)
+             shortlist:int|None=None, # SCORE picks among each class's shortlist·ipc most realistic candidates; None: the whole pool
              factor:int=1, # patches per side of each image
              seed:int=0, # seeds the pool (and the random baseline)
              pool:Pool|None=None, # a pool built earlier for this dataset and teacher; built here when None
@@ -106,6 +107,8 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          f"got {factor!r}.")
     if not isinstance(ipc, int) or isinstance(ipc, bool) or ipc < 1: raise ValueError(f"`ipc` must be a positive integer; got {ipc!r}.")
     if order not in ORDERS: raise ValueError(f"`order` must be one of {ORDERS}; got {order!r}.")
+    if check_shortlist(shortlist) is not None and method != "score":
+        raise ValueError(f"`shortlist` is SCORE's (the candidates it may pick); method {method!r} does not take it: drop it.")
     t0 = time.perf_counter()
     if pool is None: pool = build_pool(ds, teacher, factor=factor, seed=seed, device=device, ctx=ctx, progress=progress, **pool_kwargs)
     else:
@@ -120,13 +123,14 @@ def condense(ds:ImageDataset, teacher:Teacher,
                          "candidates; lower ipc or factor, or build the pool with more images (mipc) or crops (num_crop) "
                          "and best_per_image=False.")
     pool_seconds = time.perf_counter() - t0
-    extra = dict(order=order, **({"stats": stats} if stats is not None else {})) if method == "score" else {}
+    extra = dict(order=order, shortlist=shortlist, **({"stats": stats} if stats is not None else {})) if method == "score" else {}
     sel = pool.trace(method, n, alpha=alpha, beta=beta, eps=eps, r_d=r_d, seed=seed, device=device, ctx=ctx, **extra)
     indices = sel.indices
     images, image, cell = stitch(pool.patches(ds, indices), ipc, factor)
     prov = dict(pool_index=indices, source=pool.source[indices], box=pool.box[indices], image=image, cell=cell,
                 ce=pool.ce[indices], **_terms(sel))
-    config = dict(method=method, ipc=ipc, factor=factor, alpha=alpha, beta=beta, eps=eps, r_d=r_d, order=order, seed=seed, dataset=ds.name,
+    config = dict(method=method, ipc=ipc, factor=factor, alpha=alpha, beta=beta, eps=eps, r_d=r_d, order=order, shortlist=shortlist, seed=seed,
+                  dataset=ds.name,
                   dataset_fingerprint=ds.fingerprint(), teacher=teacher.arch, pool=pool.config,
                   seconds=dict(pool=pool_seconds, select=sel.seconds, total=time.perf_counter() - t0))
     return CondensedSet(images, torch.arange(ds.num_classes).repeat_interleave(ipc), list(ds.classes), prov, config)
