@@ -63,6 +63,7 @@ SETTINGS = {
     "eps": Setting("condensed", SCORE_DEFAULTS["eps"], "float", "coding-rate distortion ε"),
     "r_d": Setting("condensed", SCORE_DEFAULTS["r_d"], "str", f"SCORE's reading of R_D: {', '.join(R_D_READINGS)}"),
     "order": Setting("condensed", SCORE_DEFAULTS["order"], "str", f"SCORE's greedy: {' or '.join(ORDERS)} (rounds of one pick per class, or one pick at a time)"),
+    "shortlist": Setting("condensed", None, "int", "SCORE picks among each class's shortlist×ipc most realistic candidates (lowest teacher cross-entropy; 1 is RDED's rule); default: the whole pool"),
     "epochs": Setting("labels", _default(relabel, "epochs"), "int", "epochs of soft labels (one teacher view per image per epoch); students train as many"),
     "arch": Setting("students", _default(train_student, "arch"), "str", "student architecture (convnet or a timm name)"),
     "codec": Setting(None, ["auto"], "names", f"label codec(s), comma-separated: auto, {', '.join(CODECS)}"),
@@ -121,10 +122,12 @@ def normalise(s:dict, check_dataset:bool=True) -> dict:
     if s["order"] == "sequential" and s["r_d"] == "class_conditional" and s["alpha"] and s["method"] == "score":
         raise RunError("--order sequential does not take --r_d class_conditional (its per-class state adds one pick per class per round): "
                        "use --order synchronous or another --r_d.")
-    for k in ("teacher_epochs", "size"):
+    for k in ("teacher_epochs", "size", "shortlist"):
         if s.get(k) is not None:
             if int(s[k]) != s[k] or s[k] < 1: raise RunError(f"--{k.replace('_', '-')} must be a positive integer; got {s[k]!r}.")
             s[k] = int(s[k])
+    if s.get("shortlist") is not None and s["method"] != "score":
+        raise RunError(f"--shortlist is SCORE's (the candidates it may pick); --method {s['method']} does not take it: drop it.")
     if s.get("channels") not in (None, 1, 3): raise RunError(f"--channels must be 1 (grey) or 3 (RGB); got {s['channels']!r}.")
     if isinstance(s["teacher"], (str, Path)): s["teacher"] = str(Path(s["teacher"]).expanduser().resolve())
     if s.get("class_order") and Path(str(s["class_order"])).expanduser().is_file():        # a file: its absolute path (resumes elsewhere)
@@ -247,7 +250,7 @@ def lock_folder(folder):
 
 # %% ../nbs/14_pipeline.ipynb #4e1e2115
 _LATER = {k for k, v in SETTINGS.items() if v.stage not in ("teacher", "pool")} | {"seed"}
-_CONDENSED = ("ipc", "method", "alpha", "beta", "eps", "r_d", "order", "seed")
+_CONDENSED = ("ipc", "method", "alpha", "beta", "eps", "r_d", "order", "shortlist", "seed")
 
 def reorder_outputs(t:Teacher, order, # the teacher's output order: class names (a list, a comma-separated string or a file)
                     classes:list) -> Teacher:
@@ -438,7 +441,7 @@ class Pipeline:
             cs = load_condensed(folder); self.say("condense", f"cached, {len(cs)} images"); return cs
         pool, t0 = self.pool, time.perf_counter()
         try: cs = condense(self.ds, self.teacher, s["ipc"], method=s["method"], alpha=s["alpha"], beta=s["beta"], eps=s["eps"],
-                           r_d=s["r_d"], order=s["order"], factor=s["factor"], seed=s["seed"], pool=pool, ctx=self.ctx,
+                           r_d=s["r_d"], order=s["order"], shortlist=s["shortlist"], factor=s["factor"], seed=s["seed"], pool=pool, ctx=self.ctx,
                            progress=not self.quiet)
         except ValueError as e: raise RunError(f"condense (--ipc {s['ipc']}, --method {s['method']}): {e}") from None
         if folder is not None:
