@@ -102,7 +102,7 @@ class Explorer:
                  eval_every:int=5, # epochs between the students' evaluations (points on the curves; Stop acts at these)
                  background:bool=True, # train in a thread (Stop works, the notebook stays responsive); False: inside Run's callback
                  student:dict|None=None, # more `train_student` settings for both students (lr, batch_size, arch, temperature, …)
-                 **values): # starting values of the controls: method, ipc, alpha, beta, eps, r_d, order, codec, ratio, epochs
+                 **values): # starting values of the controls: method, ipc, alpha, beta, eps, r_d, order, shortlist, codec, ratio, epochs
         self.pipe = dataset if isinstance(dataset, Pipeline) else Pipeline(dataset, teacher=teacher, seed=seed, **(pool_kwargs or {}))
         self.eval_every, self.background, self.on_eval, self.student = eval_every, background, None, dict(student or {})
         w, lay = widgets, dict(layout=widgets.Layout(width="330px"), style=dict(description_width="70px"))
@@ -113,12 +113,13 @@ class Explorer:
         self.beta = w.FloatSlider(value=start["beta"], min=0.0, max=2.0, step=0.001, description="β (R_C)", **lay)
         self.r_d = w.Dropdown(options=list(R_D_READINGS), value=start["r_d"], description="R_D", **lay)
         self.order = w.Dropdown(options=list(ORDERS), value=start["order"], description="order", **lay)
+        self.shortlist = w.IntSlider(value=0, min=0, max=10, description="shortlist", **lay)   # SCORE's candidates: shortlist × IPC per class; 0: all
         self.eps = w.FloatSlider(value=0.5, min=0.05, max=2.0, step=0.05, description="ε", **lay)
         self.codec = w.Dropdown(options=list(CODECS), value="rpca", description="codec", **lay)
         self.ratio = w.FloatSlider(value=20.0, min=2.0, max=50.0, step=1.0, description="ratio ×", **lay)
         self.epochs = w.IntSlider(value=100, min=10, max=300, step=10, description="epochs", **lay)
         self.controls = dict(method=self.method, ipc=self.ipc, alpha=self.alpha, beta=self.beta, eps=self.eps, r_d=self.r_d,
-                             order=self.order, codec=self.codec, ratio=self.ratio, epochs=self.epochs)
+                             order=self.order, shortlist=self.shortlist, codec=self.codec, ratio=self.ratio, epochs=self.epochs)
         unknown = set(values) - set(self.controls)
         if unknown: raise ValueError(f"unknown controls {sorted(unknown)}; choose from {list(self.controls)}.")
         for k, v in values.items(): self.controls[k].value = v
@@ -135,7 +136,7 @@ class Explorer:
         self.bars = go.FigureWidget(storage_figure({}, 0))
         self.runs, self.error, self.traceback, self.thread, self.running = [], None, None, None, False
         self._stop = threading.Event()
-        self.ui = w.VBox([w.HBox([w.VBox([self.method, self.ipc, self.alpha, self.beta, self.eps, self.r_d, self.order]),
+        self.ui = w.VBox([w.HBox([w.VBox([self.method, self.ipc, self.alpha, self.beta, self.eps, self.r_d, self.order, self.shortlist]),
                                   w.VBox([self.codec, self.ratio, self.epochs, w.HBox([self.run_button, self.stop_button])])]),
                           self.status, self.curves, w.HBox([self.grid, self.bars]), self.table])
 
@@ -198,8 +199,10 @@ def _replace(fw, fig):
 def _run(self, s:dict):
     t0, stage, run = time.perf_counter(), "teacher and pool", None
     key = {k: s[k] for k in ("method", "ipc", "alpha", "beta", "eps", "r_d", "order", "epochs")}
+    key["shortlist"] = s["shortlist"] or None if s["method"] == "score" else None      # 0, or a baseline: the whole pool
     label = (f"{s['method']} IPC {s['ipc']} α {s['alpha']:g} β {s['beta']:g} ε {s['eps']:g} R_D {s['r_d']}"
-             + (f" {s['order']}" if s["order"] != "synchronous" else "") + f", {s['epochs']} ep")
+             + (f" {s['order']}" if s["order"] != "synchronous" else "") + (f" shortlist {key['shortlist']}" if key["shortlist"] else "")
+             + f", {s['epochs']} ep")
     clabel = f"{s['codec']}" + ("" if CODECS[s["codec"]].fixed else f" {s['ratio']:g}×")
     try:
         self._say("Teacher and pool (once per dataset)…"); self.pipe.pool; self._check()
