@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from safetensors.torch import load_file, save_file
 from .coding_rate import SCORE_DEFAULTS
-from .selector import ORDERS, SELECTORS, Selection, check_shortlist, score_trace, shortlist_mask
+from .selector import ORDERS, SELECTORS, Selection, check_shortlist, score_trace
 from .runtime import ProcessContext
 from .data import ImageDataset
 from .models import ConvNet, Teacher, predict

@@ -199,7 +199,7 @@ def _replace(fw, fig):
 def _run(self, s:dict):
     t0, stage, run = time.perf_counter(), "teacher and pool", None
     key = {k: s[k] for k in ("method", "ipc", "alpha", "beta", "eps", "r_d", "order", "epochs")}
-    key["shortlist"] = s["shortlist"] or None if s["method"] == "score" else None      # 0, or a baseline: the whole pool
+    key["shortlist"] = (s["shortlist"] or None) if s["method"] == "score" else None      # 0, or a baseline: the whole pool
     label = (f"{s['method']} IPC {s['ipc']} α {s['alpha']:g} β {s['beta']:g} ε {s['eps']:g} R_D {s['r_d']}"
              + (f" {s['order']}" if s["order"] != "synchronous" else "") + (f" shortlist {key['shortlist']}" if key["shortlist"] else "")
              + f", {s['epochs']} ep")
